@@ -1,0 +1,3 @@
+//! The AIDL compiler: turns `.aidl` files into Rust client proxies, server stubs and
+//! types that run on `ipc-core`. It emits text only and never depends on `ipc-core`.
+#![deny(unsafe_code)]

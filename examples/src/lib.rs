@@ -1,0 +1,2 @@
+//! Runnable example programs; each lives in `src/bin/`.
+#![deny(unsafe_code)]
