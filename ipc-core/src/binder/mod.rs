@@ -1,0 +1,159 @@
+//! Binder objects: the things transactions are addressed to.
+//!
+//! A [`SpIBinder`] is a counted reference to a binder object, which is either *local*
+//! (an object of this process, wrapped around a [`Remotable`] stub) or *remote* (a
+//! proxy for an object in another process). Typed interfaces sit on top: a
+//! [`Strong<dyn IFoo>`](Strong) is a handle to something implementing the AIDL
+//! interface `IFoo`, backed by the local object itself or by a generated proxy that
+//! marshals each call into a transaction. [`FromIBinder`] casts an untyped binder
+//! back to a typed interface, checking its descriptor.
+
+mod local;
+mod loopback;
+mod strong;
+
+pub use local::Remotable;
+pub use strong::{FromIBinder, Interface, Strong};
+
+use std::any::Any;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use crate::{Parcel, Result, StatusCode};
+
+/// A transaction code: which method of the target is called.
+pub type TransactionCode = u32;
+/// Transaction flags, a bit set of `FLAG_*` values.
+pub type TransactionFlags = u32;
+
+/// The first code available to AIDL methods.
+pub const FIRST_CALL_TRANSACTION: TransactionCode = 0x0000_0001;
+/// The last code available to AIDL methods.
+pub const LAST_CALL_TRANSACTION: TransactionCode = 0x00ff_ffff;
+/// Asks the target for its interface descriptor (Android's `'_NTF'`).
+pub const INTERFACE_TRANSACTION: TransactionCode = u32::from_be_bytes(*b"_NTF");
+/// Checks that the target is alive (Android's `'_PNG'`).
+pub const PING_TRANSACTION: TransactionCode = u32::from_be_bytes(*b"_PNG");
+/// Asks the target to dump its state (Android's `'_DMP'`).
+pub const DUMP_TRANSACTION: TransactionCode = u32::from_be_bytes(*b"_DMP");
+
+/// The call does not wait for a reply: it returns once the transaction is queued.
+pub const FLAG_ONEWAY: TransactionFlags = 0x01;
+
+/// What every binder object, local or remote, can do. Implemented inside this crate
+/// only; users hold [`SpIBinder`]s.
+pub(crate) trait BinderObject: Send + Sync + fmt::Debug + Any {
+    /// Sends a transaction; `data` is read from its start by the target.
+    fn transact(
+        &self,
+        code: TransactionCode,
+        data: Parcel,
+        flags: TransactionFlags,
+    ) -> Result<Parcel>;
+
+    /// The interface descriptor, for a local object without a round trip.
+    fn local_descriptor(&self) -> Option<&'static str>;
+
+    /// `self` as `Any`, to find a local object's stub.
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// A counted reference to a binder object (Android's `sp<IBinder>`). Cloning is
+/// cheap; two references compare equal when they name the same object.
+#[derive(Clone)]
+pub struct SpIBinder(Arc<dyn BinderObject>);
+
+impl SpIBinder {
+    /// Wraps a local stub in a new binder object of this process.
+    pub fn new_local<T: Remotable>(stub: T) -> SpIBinder {
+        SpIBinder(Arc::new(local::LocalBinder::new(stub)))
+    }
+
+    /// Sends transaction `code` with `data` to the object and waits for its reply
+    /// (with [`FLAG_ONEWAY`], returns an empty reply once the call is queued).
+    pub fn transact(
+        &self,
+        code: TransactionCode,
+        mut data: Parcel,
+        flags: TransactionFlags,
+    ) -> Result<Parcel> {
+        data.set_data_position(0)?;
+        let mut reply = self.0.transact(code, data, flags)?;
+        reply.set_data_position(0)?;
+        Ok(reply)
+    }
+
+    /// Checks that the object is alive and answering.
+    pub fn ping_binder(&self) -> Result<()> {
+        self.transact(PING_TRANSACTION, Parcel::new(), 0).map(drop)
+    }
+
+    /// The object's interface descriptor (asked of the object when remote).
+    pub fn interface_descriptor(&self) -> Result<String> {
+        if let Some(descriptor) = self.0.local_descriptor() {
+            return Ok(descriptor.to_owned());
+        }
+        let mut reply = self.transact(INTERFACE_TRANSACTION, Parcel::new(), 0)?;
+        reply.read_string16()?.ok_or(StatusCode::UNEXPECTED_NULL)
+    }
+
+    /// Checks that the object implements `descriptor`; `BAD_TYPE` if it does not.
+    pub fn check_interface(&self, descriptor: &str) -> Result<()> {
+        if self.interface_descriptor()? == descriptor {
+            Ok(())
+        } else {
+            Err(StatusCode::BAD_TYPE)
+        }
+    }
+
+    /// Whether the object lives in another process.
+    pub fn is_remote(&self) -> bool {
+        self.0.local_descriptor().is_none()
+    }
+
+    /// The stub of a local object, if this is a local object with a stub of type `T`.
+    pub fn local<T: Remotable>(&self) -> Option<&T> {
+        self.0
+            .as_any()
+            .downcast_ref::<local::LocalBinder<T>>()
+            .map(local::LocalBinder::stub)
+    }
+
+    /// Casts to a typed interface (see [`FromIBinder`]).
+    pub fn into_interface<I: FromIBinder + ?Sized>(self) -> Result<Strong<I>> {
+        I::try_from(self)
+    }
+
+    /// A binder that forwards every transaction to this one through a copy of its
+    /// parcels, as a remote proxy would, but within the process. Casting it to an
+    /// interface yields the generated proxy, so tests can drive a proxy and a stub
+    /// against each other without a second process.
+    pub fn loopback(&self) -> SpIBinder {
+        SpIBinder(Arc::new(loopback::Loopback::new(self.clone())))
+    }
+
+    fn addr(&self) -> *const () {
+        Arc::as_ptr(&self.0).cast::<()>()
+    }
+}
+
+impl PartialEq for SpIBinder {
+    fn eq(&self, other: &Self) -> bool {
+        self.addr() == other.addr()
+    }
+}
+
+impl Eq for SpIBinder {}
+
+impl Hash for SpIBinder {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.addr().hash(state);
+    }
+}
+
+impl fmt::Debug for SpIBinder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
