@@ -14,13 +14,22 @@ pub mod binder;
 #[doc(hidden)]
 pub mod codegen;
 pub mod parcel;
+mod protocol;
+mod random;
+pub mod runtime;
 pub mod status;
+mod sys;
+mod transport;
 
 pub use binder::{
     FIRST_CALL_TRANSACTION, FLAG_ONEWAY, FromIBinder, Interface, LAST_CALL_TRANSACTION, Remotable,
     SpIBinder, Strong, TransactionCode, TransactionFlags,
 };
 pub use parcel::{Parcel, ParcelFileDescriptor, Parcelable, ParcelableHolder, ParcelableMetadata};
+pub use runtime::{
+    calling_gid, calling_pid, calling_uid, connect, join_thread_pool, serve, set_max_threads,
+    start_thread_pool,
+};
 pub use status::{BinderResult, ExceptionCode, Status, StatusCode};
 
 /// The result of parcel and transport operations.

@@ -65,8 +65,12 @@ impl<T: Remotable> BinderObject for LocalBinder<T> {
         Ok(reply)
     }
 
-    fn local_descriptor(&self) -> Option<&'static str> {
-        Some(T::descriptor())
+    fn descriptor(&self) -> Result<String> {
+        Ok(T::descriptor().to_owned())
+    }
+
+    fn is_remote(&self) -> bool {
+        false
     }
 
     fn as_any(&self) -> &dyn Any {

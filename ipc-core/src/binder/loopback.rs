@@ -35,8 +35,17 @@ impl BinderObject for Loopback {
         copy(&reply)
     }
 
-    fn local_descriptor(&self) -> Option<&'static str> {
-        None
+    fn descriptor(&self) -> Result<String> {
+        let mut reply = self
+            .target
+            .transact(super::INTERFACE_TRANSACTION, Parcel::new(), 0)?;
+        reply
+            .read_string16()?
+            .ok_or(crate::StatusCode::UNEXPECTED_NULL)
+    }
+
+    fn is_remote(&self) -> bool {
+        true
     }
 
     fn as_any(&self) -> &dyn Any {

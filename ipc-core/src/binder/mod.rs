@@ -8,10 +8,13 @@
 //! marshals each call into a transaction. [`FromIBinder`] casts an untyped binder
 //! back to a typed interface, checking its descriptor.
 
+mod death;
 mod local;
 mod loopback;
+pub(crate) mod proxy;
 mod strong;
 
+pub use death::DeathRecipient;
 pub use local::Remotable;
 pub use strong::{FromIBinder, Interface, Strong};
 
@@ -52,8 +55,21 @@ pub(crate) trait BinderObject: Send + Sync + fmt::Debug + Any {
         flags: TransactionFlags,
     ) -> Result<Parcel>;
 
-    /// The interface descriptor, for a local object without a round trip.
-    fn local_descriptor(&self) -> Option<&'static str>;
+    /// The interface descriptor (asked of the object once when it is remote).
+    fn descriptor(&self) -> Result<String>;
+
+    /// Whether the object lives in another process.
+    fn is_remote(&self) -> bool;
+
+    /// See [`SpIBinder::link_to_death`].
+    fn link_to_death(&self, _recipient: &DeathRecipient) -> Result<()> {
+        Err(StatusCode::INVALID_OPERATION)
+    }
+
+    /// See [`SpIBinder::unlink_to_death`].
+    fn unlink_to_death(&self, _recipient: &DeathRecipient) -> Result<()> {
+        Err(StatusCode::INVALID_OPERATION)
+    }
 
     /// `self` as `Any`, to find a local object's stub.
     fn as_any(&self) -> &dyn Any;
@@ -91,11 +107,7 @@ impl SpIBinder {
 
     /// The object's interface descriptor (asked of the object when remote).
     pub fn interface_descriptor(&self) -> Result<String> {
-        if let Some(descriptor) = self.0.local_descriptor() {
-            return Ok(descriptor.to_owned());
-        }
-        let mut reply = self.transact(INTERFACE_TRANSACTION, Parcel::new(), 0)?;
-        reply.read_string16()?.ok_or(StatusCode::UNEXPECTED_NULL)
+        self.0.descriptor()
     }
 
     /// Checks that the object implements `descriptor`; `BAD_TYPE` if it does not.
@@ -109,7 +121,29 @@ impl SpIBinder {
 
     /// Whether the object lives in another process.
     pub fn is_remote(&self) -> bool {
-        self.0.local_descriptor().is_none()
+        self.0.is_remote()
+    }
+
+    /// Asks to be told, once, when the object's process dies or its connection is
+    /// lost. Only remote objects die: for a local one this is `INVALID_OPERATION`;
+    /// for an object already dead, `DEAD_OBJECT`. Notifications are delivered by a
+    /// thread that reads the connection, so the process needs a thread pool
+    /// ([`crate::start_thread_pool`]) to be told while no call is in flight.
+    pub fn link_to_death(&self, recipient: &DeathRecipient) -> Result<()> {
+        self.0.link_to_death(recipient)
+    }
+
+    /// Cancels [`SpIBinder::link_to_death`]; `NAME_NOT_FOUND` if it was not linked.
+    pub fn unlink_to_death(&self, recipient: &DeathRecipient) -> Result<()> {
+        self.0.unlink_to_death(recipient)
+    }
+
+    pub(crate) fn object(&self) -> &Arc<dyn BinderObject> {
+        &self.0
+    }
+
+    pub(crate) fn from_object(object: Arc<dyn BinderObject>) -> SpIBinder {
+        SpIBinder(object)
     }
 
     /// The stub of a local object, if this is a local object with a stub of type `T`.
@@ -133,7 +167,7 @@ impl SpIBinder {
         SpIBinder(Arc::new(loopback::Loopback::new(self.clone())))
     }
 
-    fn addr(&self) -> *const () {
+    pub(crate) fn addr(&self) -> *const () {
         Arc::as_ptr(&self.0).cast::<()>()
     }
 }

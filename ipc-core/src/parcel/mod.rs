@@ -37,6 +37,7 @@ mod primitive;
 mod string;
 mod traits;
 mod utf8;
+mod wire;
 
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,52 @@
+//! Taking a parcel apart for a transport and putting it back together.
+
+use super::{Object, ObjectEntry, Parcel};
+use crate::{Result, StatusCode};
+
+impl Parcel {
+    /// The bytes and the object table, for sending.
+    pub(crate) fn into_parts(self) -> (Vec<u8>, Vec<ObjectEntry>) {
+        let mut this = self;
+        (
+            std::mem::take(&mut this.data),
+            std::mem::take(&mut this.objects),
+        )
+    }
+
+    /// A received parcel. Every object's slot must lie inside the data and hold the
+    /// object's own index, as the sender's writer left it; anything else is
+    /// `BAD_VALUE`.
+    pub(crate) fn from_parts(data: Vec<u8>, objects: Vec<ObjectEntry>) -> Result<Parcel> {
+        for (index, entry) in objects.iter().enumerate() {
+            let slot = data
+                .get(entry.offset..entry.offset.saturating_add(4))
+                .ok_or(StatusCode::BAD_VALUE)?;
+            let written = i32::from_le_bytes([slot[0], slot[1], slot[2], slot[3]]);
+            if usize::try_from(written).ok() != Some(index) {
+                return Err(StatusCode::BAD_VALUE);
+            }
+        }
+        Ok(Parcel {
+            data,
+            pos: 0,
+            limit: None,
+            objects,
+        })
+    }
+}
+
+impl ObjectEntry {
+    pub(crate) fn binder(offset: usize, binder: crate::SpIBinder) -> ObjectEntry {
+        ObjectEntry {
+            offset,
+            object: Object::Binder(binder),
+        }
+    }
+
+    pub(crate) fn fd(offset: usize, fd: std::os::fd::OwnedFd) -> ObjectEntry {
+        ObjectEntry {
+            offset,
+            object: Object::Fd(Some(fd)),
+        }
+    }
+}

@@ -1,0 +1,542 @@
+//! The connection protocol: the messages two processes exchange and their byte
+//! encoding (see `docs/PROTOCOL.md`). Pure code: no I/O. Decoding never panics and
+//! never trusts a length it has not checked against the bytes it has.
+//!
+//! Every frame is a 16-byte header (`u32` total length, `u8` kind, `u8` reserved,
+//! `u16` number of file descriptors sent with the frame, `u64` transaction id) and a
+//! body whose layout depends on the kind.
+
+use crate::{Result, StatusCode};
+
+/// The protocol version this build speaks.
+pub(crate) const PROTOCOL_VERSION: u32 = 1;
+/// Identifies the protocol in the handshake: `"BIPC"`.
+pub(crate) const MAGIC: u32 = u32::from_le_bytes(*b"BIPC");
+/// Size of the frame header.
+pub(crate) const HEADER_LEN: usize = 16;
+/// Bytes a frame may add around its parcel (header, addresses of objects, ...), on top
+/// of the maximum transaction size.
+pub(crate) const FRAME_OVERHEAD: usize = 64 * 1024;
+/// The most file descriptors one frame carries (one `SCM_RIGHTS` message).
+pub(crate) const MAX_FDS_PER_FRAME: usize = 250;
+/// Length of an object token: 128 random bits.
+pub(crate) const TOKEN_LEN: usize = 16;
+
+/// An object capability token.
+pub(crate) type Token = [u8; TOKEN_LEN];
+
+/// The kinds of frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Kind {
+    Hello = 1,
+    Transaction = 2,
+    Reply = 3,
+    Acquire = 4,
+    Release = 5,
+    Bye = 6,
+}
+
+impl Kind {
+    fn from_u8(value: u8) -> Option<Kind> {
+        Some(match value {
+            1 => Kind::Hello,
+            2 => Kind::Transaction,
+            3 => Kind::Reply,
+            4 => Kind::Acquire,
+            5 => Kind::Release,
+            6 => Kind::Bye,
+            _ => return None,
+        })
+    }
+}
+
+/// A reference to a binder object on the wire: the owning process's address, the
+/// object's id in that process, and its token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct WireRef {
+    pub(crate) owner: String,
+    pub(crate) id: u64,
+    pub(crate) token: Token,
+}
+
+/// An entry of a parcel's object table on the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum WireObject {
+    /// The next file descriptor of the frame.
+    Fd {
+        offset: u32,
+    },
+    Binder {
+        offset: u32,
+        reference: WireRef,
+    },
+}
+
+/// A parcel on the wire: its bytes and object table (fds travel beside the frame).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct WireParcel {
+    pub(crate) data: Vec<u8>,
+    pub(crate) objects: Vec<WireObject>,
+}
+
+impl WireParcel {
+    pub(crate) fn fd_count(&self) -> usize {
+        self.objects
+            .iter()
+            .filter(|o| matches!(o, WireObject::Fd { .. }))
+            .count()
+    }
+}
+
+/// One message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Message {
+    /// The handshake, sent by both sides first: version, the sender's address, and
+    /// (from a server) its root object.
+    Hello {
+        version: u32,
+        address: String,
+        root: Option<(u64, Token)>,
+    },
+    /// A call to object `target` of the receiver. `parent` is non-zero when the call
+    /// is made on behalf of transaction `parent` that the receiver sent (a nested call).
+    Transaction {
+        txn: u64,
+        target: u64,
+        token: Token,
+        code: u32,
+        flags: u32,
+        parent: u64,
+        parcel: WireParcel,
+    },
+    /// The answer to transaction `txn`: a reply parcel, or a status code when the
+    /// transaction failed.
+    Reply {
+        txn: u64,
+        result: std::result::Result<WireParcel, i32>,
+    },
+    /// The sender holds a reference to the receiver's object (sent when the reference
+    /// came from a third process); answered with an empty `Reply` to `txn`.
+    Acquire { txn: u64, id: u64, token: Token },
+    /// The sender drops `count` references to the receiver's object.
+    Release { id: u64, token: Token, count: u32 },
+    /// The sender is closing the connection, and why.
+    Bye { reason: String },
+}
+
+/// A frame's header, decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Header {
+    pub(crate) len: usize,
+    pub(crate) fds: usize,
+}
+
+/// Reads a header; `BAD_VALUE` when the length is impossible or above `max_len`.
+pub(crate) fn decode_header(bytes: &[u8; HEADER_LEN], max_len: usize) -> Result<Header> {
+    let len = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
+    let fds = u16::from_le_bytes([bytes[6], bytes[7]]) as usize;
+    if len < HEADER_LEN || len > max_len || fds > MAX_FDS_PER_FRAME {
+        return Err(StatusCode::BAD_VALUE);
+    }
+    Ok(Header { len, fds })
+}
+
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn u8(&mut self, v: u8) {
+        self.0.push(v);
+    }
+    fn u32(&mut self, v: u32) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn u64(&mut self, v: u64) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn bytes(&mut self, v: &[u8]) -> Result<()> {
+        self.u32(u32::try_from(v.len()).map_err(|_| StatusCode::BAD_VALUE)?);
+        self.0.extend_from_slice(v);
+        Ok(())
+    }
+    fn parcel(&mut self, p: &WireParcel) -> Result<()> {
+        self.u32(u32::try_from(p.objects.len()).map_err(|_| StatusCode::BAD_VALUE)?);
+        for object in &p.objects {
+            match object {
+                WireObject::Fd { offset } => {
+                    self.u8(0);
+                    self.u32(*offset);
+                }
+                WireObject::Binder { offset, reference } => {
+                    self.u8(1);
+                    self.u32(*offset);
+                    self.bytes(reference.owner.as_bytes())?;
+                    self.u64(reference.id);
+                    self.0.extend_from_slice(&reference.token);
+                }
+            }
+        }
+        self.bytes(&p.data)
+    }
+}
+
+/// Encodes `message` into a frame; `fds` is the number of descriptors sent with it.
+pub(crate) fn encode(message: &Message, fds: usize) -> Result<Vec<u8>> {
+    let (kind, txn) = match message {
+        Message::Hello { .. } => (Kind::Hello, 0),
+        Message::Transaction { txn, .. } => (Kind::Transaction, *txn),
+        Message::Reply { txn, .. } => (Kind::Reply, *txn),
+        Message::Acquire { txn, .. } => (Kind::Acquire, *txn),
+        Message::Release { .. } => (Kind::Release, 0),
+        Message::Bye { .. } => (Kind::Bye, 0),
+    };
+    let fds = u16::try_from(fds).map_err(|_| StatusCode::BAD_VALUE)?;
+    let mut w = Writer(Vec::with_capacity(128));
+    w.u32(0); // length, patched below
+    w.u8(kind as u8);
+    w.u8(0);
+    w.0.extend_from_slice(&fds.to_le_bytes());
+    w.u64(txn);
+    match message {
+        Message::Hello {
+            version,
+            address,
+            root,
+        } => {
+            w.u32(MAGIC);
+            w.u32(*version);
+            w.bytes(address.as_bytes())?;
+            match root {
+                Some((id, token)) => {
+                    w.u8(1);
+                    w.u64(*id);
+                    w.0.extend_from_slice(token);
+                }
+                None => w.u8(0),
+            }
+        }
+        Message::Transaction {
+            target,
+            token,
+            code,
+            flags,
+            parent,
+            parcel,
+            ..
+        } => {
+            w.u64(*target);
+            w.0.extend_from_slice(token);
+            w.u32(*code);
+            w.u32(*flags);
+            w.u64(*parent);
+            w.parcel(parcel)?;
+        }
+        Message::Reply { result, .. } => match result {
+            Ok(parcel) => {
+                w.u32(0);
+                w.parcel(parcel)?;
+            }
+            Err(code) => w.u32(*code as u32),
+        },
+        Message::Acquire { id, token, .. } => {
+            w.u64(*id);
+            w.0.extend_from_slice(token);
+        }
+        Message::Release { id, token, count } => {
+            w.u64(*id);
+            w.0.extend_from_slice(token);
+            w.u32(*count);
+        }
+        Message::Bye { reason } => w.bytes(reason.as_bytes())?,
+    }
+    let len = u32::try_from(w.0.len()).map_err(|_| StatusCode::BAD_VALUE)?;
+    w.0[..4].copy_from_slice(&len.to_le_bytes());
+    Ok(w.0)
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        if n > self.bytes.len() {
+            return Err(StatusCode::BAD_VALUE);
+        }
+        let (head, tail) = self.bytes.split_at(n);
+        self.bytes = tail;
+        Ok(head)
+    }
+    fn u8(&mut self) -> Result<u8> {
+        Ok(self.take(1)?[0])
+    }
+    fn u32(&mut self) -> Result<u32> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    fn u64(&mut self) -> Result<u64> {
+        let mut out = [0u8; 8];
+        out.copy_from_slice(self.take(8)?);
+        Ok(u64::from_le_bytes(out))
+    }
+    fn token(&mut self) -> Result<Token> {
+        let mut out = [0u8; TOKEN_LEN];
+        out.copy_from_slice(self.take(TOKEN_LEN)?);
+        Ok(out)
+    }
+    fn bytes(&mut self) -> Result<&'a [u8]> {
+        let len = self.u32()? as usize;
+        self.take(len)
+    }
+    fn string(&mut self) -> Result<String> {
+        let bytes = self.bytes()?;
+        std::str::from_utf8(bytes)
+            .map(str::to_owned)
+            .map_err(|_| StatusCode::BAD_VALUE)
+    }
+    fn parcel(&mut self) -> Result<WireParcel> {
+        let count = self.u32()? as usize;
+        // Every entry takes at least 5 bytes: refuse counts the frame cannot hold.
+        if count > self.bytes.len() / 5 {
+            return Err(StatusCode::BAD_VALUE);
+        }
+        let mut objects = Vec::with_capacity(count);
+        for _ in 0..count {
+            let kind = self.u8()?;
+            let offset = self.u32()?;
+            objects.push(match kind {
+                0 => WireObject::Fd { offset },
+                1 => {
+                    let owner = self.string()?;
+                    let id = self.u64()?;
+                    let token = self.token()?;
+                    WireObject::Binder {
+                        offset,
+                        reference: WireRef { owner, id, token },
+                    }
+                }
+                _ => return Err(StatusCode::BAD_VALUE),
+            });
+        }
+        let data = self.bytes()?.to_vec();
+        Ok(WireParcel { data, objects })
+    }
+}
+
+/// Decodes a whole frame (header included). The declared length must match and no
+/// byte may be left over; a parcel must declare exactly the frame's fd count.
+pub(crate) fn decode(frame: &[u8]) -> Result<Message> {
+    let header: &[u8; HEADER_LEN] = frame
+        .get(..HEADER_LEN)
+        .and_then(|h| h.try_into().ok())
+        .ok_or(StatusCode::BAD_VALUE)?;
+    let decoded = decode_header(header, usize::MAX)?;
+    if decoded.len != frame.len() {
+        return Err(StatusCode::BAD_VALUE);
+    }
+    let kind = Kind::from_u8(frame[4]).ok_or(StatusCode::BAD_VALUE)?;
+    let txn = u64::from_le_bytes(frame[8..16].try_into().map_err(|_| StatusCode::BAD_VALUE)?);
+    let mut r = Reader {
+        bytes: &frame[HEADER_LEN..],
+    };
+    let message = match kind {
+        Kind::Hello => {
+            if r.u32()? != MAGIC {
+                return Err(StatusCode::BAD_VALUE);
+            }
+            let version = r.u32()?;
+            let address = r.string()?;
+            let root = match r.u8()? {
+                0 => None,
+                1 => Some((r.u64()?, r.token()?)),
+                _ => return Err(StatusCode::BAD_VALUE),
+            };
+            Message::Hello {
+                version,
+                address,
+                root,
+            }
+        }
+        Kind::Transaction => {
+            let target = r.u64()?;
+            let token = r.token()?;
+            let code = r.u32()?;
+            let flags = r.u32()?;
+            let parent = r.u64()?;
+            let parcel = r.parcel()?;
+            Message::Transaction {
+                txn,
+                target,
+                token,
+                code,
+                flags,
+                parent,
+                parcel,
+            }
+        }
+        Kind::Reply => {
+            let status = r.u32()? as i32;
+            let result = if status == 0 {
+                Ok(r.parcel()?)
+            } else {
+                Err(status)
+            };
+            Message::Reply { txn, result }
+        }
+        Kind::Acquire => Message::Acquire {
+            txn,
+            id: r.u64()?,
+            token: r.token()?,
+        },
+        Kind::Release => Message::Release {
+            id: r.u64()?,
+            token: r.token()?,
+            count: r.u32()?,
+        },
+        Kind::Bye => Message::Bye {
+            reason: r.string()?,
+        },
+    };
+    if !r.bytes.is_empty() {
+        return Err(StatusCode::BAD_VALUE);
+    }
+    let fds_declared = usize::from(u16::from_le_bytes([frame[6], frame[7]]));
+    let fds_used = match &message {
+        Message::Transaction { parcel, .. }
+        | Message::Reply {
+            result: Ok(parcel), ..
+        } => parcel.fd_count(),
+        _ => 0,
+    };
+    if fds_declared != fds_used {
+        return Err(StatusCode::BAD_VALUE);
+    }
+    Ok(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Vec<Message> {
+        let parcel = WireParcel {
+            data: vec![1, 2, 3, 4, 0, 0, 0, 0],
+            objects: vec![
+                WireObject::Fd { offset: 0 },
+                WireObject::Binder {
+                    offset: 4,
+                    reference: WireRef {
+                        owner: "p.1".into(),
+                        id: 7,
+                        token: [9; 16],
+                    },
+                },
+            ],
+        };
+        vec![
+            Message::Hello {
+                version: 1,
+                address: "abc".into(),
+                root: Some((1, [3; 16])),
+            },
+            Message::Hello {
+                version: 9,
+                address: String::new(),
+                root: None,
+            },
+            Message::Transaction {
+                txn: 5,
+                target: 1,
+                token: [1; 16],
+                code: 2,
+                flags: 1,
+                parent: 4,
+                parcel: parcel.clone(),
+            },
+            Message::Reply {
+                txn: 5,
+                result: Ok(parcel),
+            },
+            Message::Reply {
+                txn: 6,
+                result: Err(-32),
+            },
+            Message::Acquire {
+                txn: 8,
+                id: 3,
+                token: [4; 16],
+            },
+            Message::Release {
+                id: 3,
+                token: [4; 16],
+                count: 2,
+            },
+            Message::Bye {
+                reason: "bye".into(),
+            },
+        ]
+    }
+
+    fn fds_of(m: &Message) -> usize {
+        match m {
+            Message::Transaction { parcel, .. }
+            | Message::Reply {
+                result: Ok(parcel), ..
+            } => parcel.fd_count(),
+            _ => 0,
+        }
+    }
+
+    #[test]
+    fn every_message_round_trips() {
+        for message in sample() {
+            let frame = encode(&message, fds_of(&message)).unwrap();
+            assert_eq!(decode(&frame).unwrap(), message);
+        }
+    }
+
+    #[test]
+    fn every_truncation_and_extension_is_rejected() {
+        for message in sample() {
+            let frame = encode(&message, fds_of(&message)).unwrap();
+            for cut in 0..frame.len() {
+                assert!(decode(&frame[..cut]).is_err(), "{message:?} cut at {cut}");
+            }
+            let mut longer = frame.clone();
+            longer.push(0);
+            assert!(decode(&longer).is_err());
+        }
+    }
+
+    #[test]
+    fn lying_fd_counts_and_lengths_are_rejected() {
+        let message = &sample()[2];
+        let frame = encode(message, 0).unwrap();
+        assert!(
+            decode(&frame).is_err(),
+            "declares no fd but has an fd entry"
+        );
+        let mut header = [0u8; HEADER_LEN];
+        header[..4].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(decode_header(&header, 1 << 20).is_err());
+        header[..4].copy_from_slice(&3u32.to_le_bytes());
+        assert!(decode_header(&header, 1 << 20).is_err());
+    }
+
+    #[test]
+    fn random_bytes_never_panic() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % 96) as usize;
+            let mut frame: Vec<u8> = (0..len).map(|i| (state >> (i % 8 * 8)) as u8).collect();
+            if frame.len() >= 5 {
+                frame[..4].copy_from_slice(&(len as u32).to_le_bytes());
+                frame[4] = (state % 7) as u8;
+            }
+            let _ = decode(&frame);
+        }
+    }
+}

@@ -1,0 +1,807 @@
+//! A connection to one other process: the handshake, sending frames, and reading
+//! them. One thread at a time reads a connection (it holds the *reader role*): a
+//! thread waiting for its reply reads for itself, so on an uncontended round trip the
+//! caller writes its request and reads its own reply, and the pool thread that reads
+//! a request runs it. Frames a reader finds for other threads are handed to them.
+
+use std::collections::{HashMap, VecDeque};
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::net::UnixStream;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use parking_lot::{Condvar, Mutex};
+
+use super::identity::{self, Incoming};
+use super::nodes::{LookupError, Target};
+use super::{proxy_for, runtime};
+use crate::binder::proxy::Proxy;
+use crate::parcel::{Object, ObjectEntry};
+use crate::protocol::{
+    self, HEADER_LEN, Message, PROTOCOL_VERSION, Token, WireObject, WireParcel, WireRef,
+};
+use crate::transport::Transport;
+use crate::transport::unix::UnixTransport;
+use crate::{FLAG_ONEWAY, Parcel, Result, SpIBinder, StatusCode};
+
+/// How long a peer may take to complete the handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A server's root object as its hello names it: id and token.
+pub(crate) type RootRef = (u64, Token);
+
+/// The credentials of the peer process, from `SO_PEERCRED` at connect time.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Credentials {
+    pub(crate) pid: i32,
+    pub(crate) uid: u32,
+    pub(crate) gid: u32,
+}
+
+/// An incoming call, with the descriptors that came with it.
+#[derive(Debug)]
+pub(crate) struct Call {
+    pub(crate) conn: Arc<Connection>,
+    pub(crate) txn: u64,
+    pub(crate) target: u64,
+    pub(crate) token: Token,
+    pub(crate) code: u32,
+    pub(crate) flags: u32,
+    pub(crate) parcel: WireParcel,
+    pub(crate) fds: Vec<OwnedFd>,
+}
+
+/// Work a reader found that some thread must do.
+#[derive(Debug)]
+pub(crate) enum Work {
+    /// Run a two-way call.
+    Call(Call),
+    /// Run the queued oneway calls of one object until its queue is empty.
+    Drain(Arc<super::nodes::OnewayQueue>),
+}
+
+/// What a waiting thread is handed.
+#[derive(Debug)]
+enum Delivery {
+    Reply(std::result::Result<WireParcel, i32>, Vec<OwnedFd>),
+    Nested(Call),
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// Threads waiting for replies, by transaction id, and what has arrived for them.
+    waiters: HashMap<u64, VecDeque<Delivery>>,
+}
+
+/// Bytes and descriptors read but not yet consumed. Holding its lock is the reader role.
+#[derive(Debug)]
+struct ReadBuf {
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    fds: VecDeque<OwnedFd>,
+}
+
+const READ_BUF: usize = 64 * 1024;
+
+/// A connection to another process.
+#[derive(Debug)]
+pub(crate) struct Connection {
+    pub(crate) id: u64,
+    transport: Box<dyn Transport>,
+    pub(crate) peer: Credentials,
+    pub(crate) peer_address: String,
+    state: Mutex<State>,
+    changed: Condvar,
+    reader: Mutex<ReadBuf>,
+    next_txn: AtomicU64,
+    dead: AtomicBool,
+    /// A pool thread was told the socket is readable but another thread was reading:
+    /// whoever releases the reader role re-arms the poller.
+    pub(crate) needs_rearm: AtomicBool,
+}
+
+fn peer_credentials(stream: &UnixStream) -> Result<Credentials> {
+    let creds = nix::sys::socket::getsockopt(stream, nix::sys::socket::sockopt::PeerCredentials)
+        .map_err(|e| StatusCode::from(-(e as i32)))?;
+    Ok(Credentials {
+        pid: creds.pid(),
+        uid: creds.uid(),
+        gid: creds.gid(),
+    })
+}
+
+/// Reads exactly one frame from a blocking stream (handshake only).
+fn read_one_frame(stream: &UnixStream, max_len: usize) -> Result<Message> {
+    use std::io::Read;
+    let mut header = [0u8; HEADER_LEN];
+    (&*stream)
+        .read_exact(&mut header)
+        .map_err(|e| super::io_status(&e))?;
+    let h = protocol::decode_header(&header, max_len)?;
+    let mut frame = vec![0u8; h.len];
+    frame[..HEADER_LEN].copy_from_slice(&header);
+    (&*stream)
+        .read_exact(&mut frame[HEADER_LEN..])
+        .map_err(|e| super::io_status(&e))?;
+    protocol::decode(&frame)
+}
+
+fn send_on(stream: &UnixStream, message: &Message) -> Result<()> {
+    use std::io::Write;
+    let frame = protocol::encode(message, 0)?;
+    (&*stream)
+        .write_all(&frame)
+        .map_err(|e| super::io_status(&e))
+}
+
+impl Connection {
+    fn new(stream: UnixStream, peer: Credentials, peer_address: String) -> Arc<Connection> {
+        Arc::new(Connection {
+            id: super::pool::next_key(),
+            transport: Box::new(UnixTransport::new(stream)),
+            peer,
+            peer_address,
+            state: Mutex::new(State::default()),
+            changed: Condvar::new(),
+            reader: Mutex::new(ReadBuf {
+                buf: vec![0; READ_BUF],
+                start: 0,
+                end: 0,
+                fds: VecDeque::new(),
+            }),
+            next_txn: AtomicU64::new(1),
+            dead: AtomicBool::new(false),
+            needs_rearm: AtomicBool::new(false),
+        })
+    }
+
+    /// The client side of the handshake: say hello, hear the server's hello (with its
+    /// root object, if it has one), and register the connection.
+    pub(crate) fn handshake_as_client(
+        stream: UnixStream,
+    ) -> Result<(Arc<Connection>, Option<RootRef>)> {
+        let rt = runtime();
+        let peer = peer_credentials(&stream)?;
+        let _ = stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT));
+        send_on(
+            &stream,
+            &Message::Hello {
+                version: PROTOCOL_VERSION,
+                address: rt.address.clone(),
+                root: None,
+            },
+        )?;
+        let (address, root) = match read_one_frame(&stream, 64 * 1024)? {
+            Message::Hello {
+                version,
+                address,
+                root,
+            } if version == PROTOCOL_VERSION => (address, root),
+            Message::Hello { version, .. } => {
+                tracing::warn!(version, "server speaks another protocol version");
+                return Err(StatusCode::BAD_VALUE);
+            }
+            Message::Bye { reason } => {
+                tracing::warn!(%reason, "server refused the connection");
+                return Err(StatusCode::PERMISSION_DENIED);
+            }
+            _ => return Err(StatusCode::BAD_VALUE),
+        };
+        let _ = stream.set_read_timeout(None);
+        let conn = Connection::new(stream, peer, address);
+        rt.register(&conn);
+        rt.pool.watch_connection(&conn);
+        Ok((conn, root))
+    }
+
+    /// The server side: hear the client's hello, answer with ours and the root
+    /// object, and register the connection.
+    pub(crate) fn handshake_as_server(
+        stream: UnixStream,
+        root: Option<&SpIBinder>,
+        same_user_only: bool,
+    ) -> Result<Arc<Connection>> {
+        let rt = runtime();
+        let peer = peer_credentials(&stream)?;
+        let _ = stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT));
+        let refuse = |reason: String| {
+            tracing::warn!(pid = peer.pid, uid = peer.uid, %reason, "refusing connection");
+            let _ = send_on(&stream, &Message::Bye { reason });
+        };
+        let my_uid = nix::unistd::getuid().as_raw();
+        if same_user_only && peer.uid != my_uid && peer.uid != 0 {
+            refuse(format!(
+                "uid {} may not connect to a process of uid {my_uid}",
+                peer.uid
+            ));
+            return Err(StatusCode::PERMISSION_DENIED);
+        }
+        let address = match read_one_frame(&stream, 64 * 1024) {
+            Ok(Message::Hello {
+                version, address, ..
+            }) if version == PROTOCOL_VERSION => address,
+            Ok(Message::Hello { version, .. }) => {
+                refuse(format!(
+                    "unsupported protocol version {version}; this process speaks {PROTOCOL_VERSION}"
+                ));
+                return Err(StatusCode::BAD_VALUE);
+            }
+            Ok(other) => {
+                refuse(format!("expected a hello, got {:?}", kind_name(&other)));
+                return Err(StatusCode::BAD_VALUE);
+            }
+            Err(e) => {
+                refuse(format!("bad handshake: {e}"));
+                return Err(e);
+            }
+        };
+        let conn = Connection::new(
+            stream.try_clone().map_err(|e| super::io_status(&e))?,
+            peer,
+            address,
+        );
+        if root.is_some() {
+            // The peer may hand the root on to a third process, which must reach us.
+            rt.ensure_reachable()?;
+        }
+        let root = root.map(|root| rt.nodes.export(root, conn.id));
+        if let Err(e) = send_on(
+            &stream,
+            &Message::Hello {
+                version: PROTOCOL_VERSION,
+                address: rt.address.clone(),
+                root,
+            },
+        ) {
+            rt.nodes.drop_connection(conn.id);
+            return Err(e);
+        }
+        let _ = stream.set_read_timeout(None);
+        rt.register(&conn);
+        rt.pool.watch_connection(&conn);
+        Ok(conn)
+    }
+
+    pub(crate) fn is_dead(&self) -> bool {
+        self.dead.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn poll_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.transport.poll_fd()
+    }
+
+    /// Sends a message without descriptors.
+    pub(crate) fn send(&self, message: &Message, fds: &[OwnedFd]) -> Result<()> {
+        let frame = protocol::encode(message, fds.len())?;
+        let borrowed: Vec<_> = fds.iter().map(AsFd::as_fd).collect();
+        self.transport.send(&frame, &borrowed).map_err(|e| {
+            tracing::debug!(conn = self.id, error = %e, "send failed");
+            StatusCode::DEAD_OBJECT
+        })
+    }
+
+    /// Closes the connection: wakes every waiter with `DEAD_OBJECT`, tells every
+    /// proxy's death recipients, and gives back every reference the peer held.
+    pub(crate) fn close(self: &Arc<Self>, reason: &str) {
+        if self.dead.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        if reason.is_empty() {
+            tracing::debug!(
+                conn = self.id,
+                pid = self.peer.pid,
+                "connection closed by peer"
+            );
+        } else {
+            tracing::warn!(conn = self.id, pid = self.peer.pid, uid = self.peer.uid, %reason, "closing connection");
+            let _ = self.send(
+                &Message::Bye {
+                    reason: reason.to_owned(),
+                },
+                &[],
+            );
+        }
+        self.transport.shutdown();
+        let rt = runtime();
+        rt.pool.unwatch_connection(self);
+        rt.unregister(self);
+        {
+            let _state = self.state.lock();
+            self.changed.notify_all();
+        }
+        rt.nodes.drop_connection(self.id);
+        for proxy in super::proxies_of(self) {
+            proxy.notify_death();
+        }
+    }
+
+    /// Asks the owner for a reference on object `id` (it reached us from a third
+    /// process) and waits until it is counted.
+    pub(crate) fn acquire(self: &Arc<Self>, id: u64, token: Token) -> Result<()> {
+        let txn = self.next_txn.fetch_add(1, Ordering::Relaxed);
+        self.state.lock().waiters.insert(txn, VecDeque::new());
+        if let Err(e) = self.send(&Message::Acquire { txn, id, token }, &[]) {
+            self.state.lock().waiters.remove(&txn);
+            return Err(e);
+        }
+        match self.wait_for_reply(txn)? {
+            (Ok(_), _) => Ok(()),
+            (Err(code), _) => Err(StatusCode::from(code)),
+        }
+    }
+
+    /// Sends a transaction to object `target` and (unless oneway) waits for the reply.
+    pub(crate) fn transact(
+        self: &Arc<Self>,
+        target: u64,
+        token: Token,
+        code: u32,
+        data: Parcel,
+        flags: u32,
+    ) -> Result<Parcel> {
+        if self.is_dead() {
+            return Err(StatusCode::DEAD_OBJECT);
+        }
+        let max = runtime().config.max_transaction_size;
+        if data.data_size() > max {
+            tracing::error!(size = data.data_size(), max, "transaction too large");
+            return Err(StatusCode::FAILED_TRANSACTION);
+        }
+        let (parcel, fds) = self.to_wire(data)?;
+        let txn = self.next_txn.fetch_add(1, Ordering::Relaxed);
+        let parent = identity::nested_parent(self.id);
+        let oneway = flags & FLAG_ONEWAY != 0;
+        if !oneway {
+            self.state.lock().waiters.insert(txn, VecDeque::new());
+        }
+        let message = Message::Transaction {
+            txn,
+            target,
+            token,
+            code,
+            flags,
+            parent,
+            parcel,
+        };
+        if let Err(e) = self.send(&message, &fds) {
+            self.state.lock().waiters.remove(&txn);
+            self.close("");
+            return Err(e);
+        }
+        if oneway {
+            return Ok(Parcel::new());
+        }
+        match self.wait_for_reply(txn)? {
+            (Ok(parcel), fds) => self.from_wire(parcel, fds),
+            (Err(code), _) => Err(StatusCode::from(code)),
+        }
+    }
+
+    /// Waits for the reply to `txn`, reading the connection whenever no other thread
+    /// is, and running nested calls made on behalf of `txn` on this thread.
+    fn wait_for_reply(
+        self: &Arc<Self>,
+        txn: u64,
+    ) -> Result<(std::result::Result<WireParcel, i32>, Vec<OwnedFd>)> {
+        loop {
+            let mut state = self.state.lock();
+            match state.waiters.get_mut(&txn).and_then(VecDeque::pop_front) {
+                Some(Delivery::Reply(result, fds)) => {
+                    state.waiters.remove(&txn);
+                    return Ok((result, fds));
+                }
+                Some(Delivery::Nested(call)) => {
+                    drop(state);
+                    run_call(call);
+                    continue;
+                }
+                None => {}
+            }
+            if self.is_dead() {
+                state.waiters.remove(&txn);
+                return Err(StatusCode::DEAD_OBJECT);
+            }
+            let Some(mut reader) = self.reader.try_lock() else {
+                self.changed.wait(&mut state);
+                continue;
+            };
+            drop(state);
+            let works = self.read_and_dispatch(&mut reader, true);
+            drop(reader);
+            self.after_read();
+            // A waiting thread runs only what is addressed to it; the rest goes to the pool.
+            for work in works {
+                runtime().pool.submit(work);
+            }
+        }
+    }
+
+    /// Called after releasing the reader role: lets waiters and the poller know.
+    pub(crate) fn after_read(&self) {
+        if self.needs_rearm.swap(false, Ordering::AcqRel) && !self.is_dead() {
+            runtime().pool.rearm_connection(self);
+        }
+        let _state = self.state.lock();
+        self.changed.notify_all();
+    }
+
+    /// Pool-thread entry: read what is ready without blocking. `None` when another
+    /// thread holds the reader role.
+    pub(crate) fn try_read_for_pool(self: &Arc<Self>) -> Option<Vec<Work>> {
+        let mut reader = self.reader.try_lock()?;
+        let works = self.read_and_dispatch(&mut reader, false);
+        drop(reader);
+        Some(works)
+    }
+
+    /// Reads at least one frame (or, without `blocking`, whatever is ready) and
+    /// dispatches every complete frame in the buffer. Returns work for the pool.
+    fn read_and_dispatch(self: &Arc<Self>, rb: &mut ReadBuf, blocking: bool) -> Vec<Work> {
+        let mut works = Vec::new();
+        let max_len = runtime().config.max_transaction_size + protocol::FRAME_OVERHEAD;
+        loop {
+            // Dispatch every complete frame already buffered.
+            let mut dispatched = false;
+            while rb.end - rb.start >= HEADER_LEN {
+                let header: [u8; HEADER_LEN] = rb.buf[rb.start..rb.start + HEADER_LEN]
+                    .try_into()
+                    .unwrap_or([0; HEADER_LEN]);
+                let h = match protocol::decode_header(&header, max_len) {
+                    Ok(h) => h,
+                    Err(_) => {
+                        self.close("frame header with an impossible length");
+                        return works;
+                    }
+                };
+                if rb.end - rb.start < h.len {
+                    if rb.buf.len() - rb.start < h.len {
+                        // Make room for the whole frame.
+                        rb.buf.copy_within(rb.start..rb.end, 0);
+                        rb.end -= rb.start;
+                        rb.start = 0;
+                        if rb.buf.len() < h.len {
+                            rb.buf.resize(h.len, 0);
+                        }
+                    }
+                    break;
+                }
+                if rb.fds.len() < h.fds {
+                    self.close("frame declares more file descriptors than arrived");
+                    return works;
+                }
+                let message = protocol::decode(&rb.buf[rb.start..rb.start + h.len]);
+                rb.start += h.len;
+                let fds: Vec<OwnedFd> = rb.fds.drain(..h.fds).collect();
+                match message {
+                    Ok(message) => {
+                        if let Err(reason) = self.dispatch(message, fds, &mut works) {
+                            self.close(&reason);
+                            return works;
+                        }
+                    }
+                    Err(_) => {
+                        self.close("malformed frame");
+                        return works;
+                    }
+                }
+                dispatched = true;
+            }
+            if rb.start == rb.end {
+                rb.start = 0;
+                rb.end = 0;
+                if rb.buf.len() > 4 * READ_BUF {
+                    rb.buf.truncate(READ_BUF);
+                    rb.buf.shrink_to_fit();
+                }
+            }
+            if dispatched || self.is_dead() {
+                return works;
+            }
+            if rb.end == rb.buf.len() {
+                rb.buf.copy_within(rb.start..rb.end, 0);
+                rb.end -= rb.start;
+                rb.start = 0;
+            }
+            let end = rb.end;
+            match self
+                .transport
+                .recv(&mut rb.buf[end..], &mut rb.fds, blocking)
+            {
+                Ok(0) => {
+                    self.close(if rb.end > rb.start {
+                        "peer disconnected in the middle of a frame"
+                    } else {
+                        ""
+                    });
+                    return works;
+                }
+                Ok(n) => rb.end += n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return works,
+                Err(e) => {
+                    self.close(&format!("receive failed: {e}"));
+                    return works;
+                }
+            }
+        }
+    }
+
+    /// Routes one frame. An `Err` is a protocol violation: the connection is closed
+    /// with that reason.
+    fn dispatch(
+        self: &Arc<Self>,
+        message: Message,
+        fds: Vec<OwnedFd>,
+        works: &mut Vec<Work>,
+    ) -> std::result::Result<(), String> {
+        let rt = runtime();
+        match message {
+            Message::Reply { txn, result } => {
+                let mut state = self.state.lock();
+                let queue = state
+                    .waiters
+                    .get_mut(&txn)
+                    .ok_or_else(|| format!("reply to transaction {txn} that was never sent"))?;
+                queue.push_back(Delivery::Reply(result, fds));
+                self.changed.notify_all();
+            }
+            Message::Transaction {
+                txn,
+                target,
+                token,
+                code,
+                flags,
+                parent,
+                parcel,
+            } => {
+                let call = Call {
+                    conn: self.clone(),
+                    txn,
+                    target,
+                    token,
+                    code,
+                    flags,
+                    parcel,
+                    fds,
+                };
+                if flags & FLAG_ONEWAY != 0 {
+                    let target = match rt.nodes.lookup(target, &token) {
+                        Ok(target) => target,
+                        Err(LookupError::BadToken) => {
+                            return Err(format!(
+                                "oneway call to object {target} with a wrong token"
+                            ));
+                        }
+                        Err(LookupError::Unknown) => {
+                            tracing::debug!(
+                                target,
+                                "oneway call to an object that no longer exists dropped"
+                            );
+                            return Ok(());
+                        }
+                    };
+                    let mut queue = target.oneway.state.lock();
+                    if queue.queue.len() >= rt.config.max_pending_oneway {
+                        return Err(format!(
+                            "more than {} oneway calls pending for object {}",
+                            rt.config.max_pending_oneway, call.target
+                        ));
+                    }
+                    queue.queue.push_back(call);
+                    if !queue.busy {
+                        queue.busy = true;
+                        works.push(Work::Drain(target.oneway.clone()));
+                    }
+                    return Ok(());
+                }
+                if parent != 0 {
+                    let mut state = self.state.lock();
+                    if let Some(queue) = state.waiters.get_mut(&parent) {
+                        queue.push_back(Delivery::Nested(call));
+                        self.changed.notify_all();
+                        return Ok(());
+                    }
+                }
+                works.push(Work::Call(call));
+            }
+            Message::Acquire { txn, id, token } => {
+                let result = match rt.nodes.lookup(id, &token) {
+                    Ok(Target { binder, .. }) => {
+                        rt.nodes.export(&binder, self.id);
+                        Ok(WireParcel::default())
+                    }
+                    Err(LookupError::BadToken) => {
+                        return Err(format!("acquire of object {id} with a wrong token"));
+                    }
+                    Err(LookupError::Unknown) => Err(StatusCode::DEAD_OBJECT.as_i32()),
+                };
+                let _ = self.send(&Message::Reply { txn, result }, &[]);
+            }
+            Message::Release { id, token, count } => {
+                rt.nodes
+                    .release(self.id, id, &token, u64::from(count))
+                    .map_err(|_| {
+                        format!(
+                            "release of {count} references on object {id} that it does not hold"
+                        )
+                    })?;
+            }
+            Message::Bye { reason } => {
+                tracing::debug!(conn = self.id, %reason, "peer said goodbye");
+                return Err(String::new());
+            }
+            Message::Hello { .. } => return Err("a second hello".to_owned()),
+        }
+        Ok(())
+    }
+
+    /// Turns an outgoing parcel into its wire form: local objects are exported (and
+    /// counted for this peer), proxies become references to their owner, and file
+    /// descriptors move to the frame.
+    fn to_wire(&self, parcel: Parcel) -> Result<(WireParcel, Vec<OwnedFd>)> {
+        let rt = runtime();
+        let (data, objects) = parcel.into_parts();
+        let mut wire = WireParcel {
+            data,
+            objects: Vec::with_capacity(objects.len()),
+        };
+        let mut fds = Vec::new();
+        for entry in objects {
+            let offset = u32::try_from(entry.offset).map_err(|_| StatusCode::BAD_VALUE)?;
+            match entry.object {
+                Object::Fd(Some(fd)) => {
+                    fds.push(fd);
+                    wire.objects.push(WireObject::Fd { offset });
+                }
+                Object::Fd(None) => return Err(StatusCode::BAD_VALUE),
+                Object::Binder(binder) => {
+                    let reference = match binder.object().as_any().downcast_ref::<Proxy>() {
+                        Some(proxy) => WireRef {
+                            owner: proxy.owner.clone(),
+                            id: proxy.id,
+                            token: proxy.token,
+                        },
+                        None => {
+                            if binder.is_remote() {
+                                // Only proxies of this runtime can cross processes.
+                                return Err(StatusCode::BAD_TYPE);
+                            }
+                            rt.ensure_reachable()?;
+                            let (id, token) = rt.nodes.export(&binder, self.id);
+                            WireRef {
+                                owner: rt.address.clone(),
+                                id,
+                                token,
+                            }
+                        }
+                    };
+                    wire.objects.push(WireObject::Binder { offset, reference });
+                }
+            }
+        }
+        if fds.len() > protocol::MAX_FDS_PER_FRAME {
+            return Err(StatusCode::FDS_NOT_ALLOWED);
+        }
+        Ok((wire, fds))
+    }
+
+    /// Turns a received wire parcel into a parcel: references become local objects
+    /// or proxies, descriptors are attached in order.
+    pub(crate) fn from_wire(
+        self: &Arc<Self>,
+        wire: WireParcel,
+        fds: Vec<OwnedFd>,
+    ) -> Result<Parcel> {
+        let rt = runtime();
+        let mut fds = fds.into_iter();
+        let mut objects = Vec::with_capacity(wire.objects.len());
+        for object in wire.objects {
+            match object {
+                WireObject::Fd { offset } => {
+                    let fd = fds.next().ok_or(StatusCode::BAD_VALUE)?;
+                    objects.push(ObjectEntry::fd(offset as usize, fd));
+                }
+                WireObject::Binder { offset, reference } => {
+                    let binder = if reference.owner == rt.address {
+                        rt.nodes
+                            .lookup(reference.id, &reference.token)
+                            .map(|t| t.binder)
+                            .map_err(|_| StatusCode::BAD_VALUE)?
+                    } else if reference.owner == self.peer_address {
+                        proxy_for(self, &reference, 1)?
+                    } else {
+                        proxy_for(self, &reference, 0)?
+                    };
+                    objects.push(ObjectEntry::binder(offset as usize, binder));
+                }
+            }
+        }
+        Parcel::from_parts(wire.data, objects)
+    }
+}
+
+fn kind_name(message: &Message) -> &'static str {
+    match message {
+        Message::Hello { .. } => "hello",
+        Message::Transaction { .. } => "transaction",
+        Message::Reply { .. } => "reply",
+        Message::Acquire { .. } => "acquire",
+        Message::Release { .. } => "release",
+        Message::Bye { .. } => "bye",
+    }
+}
+
+/// Runs an incoming call on this thread and (for a two-way call) sends the reply.
+pub(crate) fn run_call(call: Call) {
+    let rt = runtime();
+    let conn = call.conn.clone();
+    let oneway = call.flags & FLAG_ONEWAY != 0;
+    let target = match rt.nodes.lookup(call.target, &call.token) {
+        Ok(target) => target.binder,
+        Err(LookupError::BadToken) => {
+            conn.close(&format!(
+                "call to object {} with a wrong token",
+                call.target
+            ));
+            return;
+        }
+        Err(LookupError::Unknown) => {
+            if !oneway {
+                let _ = conn.send(
+                    &Message::Reply {
+                        txn: call.txn,
+                        result: Err(StatusCode::DEAD_OBJECT.as_i32()),
+                    },
+                    &[],
+                );
+            }
+            return;
+        }
+    };
+    let incoming = Incoming {
+        conn: conn.id,
+        txn: call.txn,
+        pid: conn.peer.pid,
+        uid: conn.peer.uid,
+        gid: conn.peer.gid,
+    };
+    let result = identity::with_incoming(incoming, || {
+        let data = conn.from_wire(call.parcel, call.fds)?;
+        target.transact(call.code, data, call.flags)
+    });
+    if oneway {
+        if let Err(e) = result {
+            tracing::debug!(code = call.code, error = %e, "oneway call failed");
+        }
+        return;
+    }
+    let (result, fds) = match result.and_then(|reply| conn.to_wire(reply)) {
+        Ok((parcel, fds)) => (Ok(parcel), fds),
+        Err(code) => (Err(code.as_i32()), Vec::new()),
+    };
+    let _ = conn.send(
+        &Message::Reply {
+            txn: call.txn,
+            result,
+        },
+        &fds,
+    );
+}
+
+/// Runs the oneway calls queued for one object, one at a time, until none is left.
+pub(crate) fn drain_oneway(queue: &super::nodes::OnewayQueue) {
+    loop {
+        let call = {
+            let mut state = queue.state.lock();
+            match state.queue.pop_front() {
+                Some(call) => call,
+                None => {
+                    state.busy = false;
+                    return;
+                }
+            }
+        };
+        run_call(call);
+    }
+}

@@ -1,0 +1,274 @@
+//! The per-process runtime (Android's `ProcessState`): connections to other
+//! processes, the objects this process exports, the proxies it holds, and its thread
+//! pool.
+//!
+//! A server publishes a root object on a socket path with [`serve`]; a client
+//! [`connect`]s to the path and gets a proxy for that root. Objects then travel
+//! inside parcels. Every process also has a private address (an abstract Unix
+//! socket, bound the first time it exports an object) so that a proxy handed on to a
+//! third process lets that process reach the owner directly.
+
+pub(crate) mod connection;
+mod identity;
+mod listener;
+mod nodes;
+mod pool;
+
+use std::collections::HashMap;
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+use std::sync::{Arc, OnceLock, Weak};
+
+use parking_lot::Mutex;
+
+pub use identity::{calling_gid, calling_pid, calling_uid};
+pub use listener::Listener;
+pub use pool::{join_thread_pool, set_max_threads, start_thread_pool};
+
+use crate::binder::proxy::Proxy;
+use crate::protocol::{Message, Token, WireRef};
+use crate::{Result, SpIBinder, StatusCode};
+use connection::Connection;
+
+/// Limits and settings of this process's runtime.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The largest transaction (parcel bytes) sent or accepted.
+    pub max_transaction_size: usize,
+    /// The most oneway calls queued for one object before the connection that
+    /// overflows it is closed.
+    pub max_pending_oneway: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            max_transaction_size: crate::DEFAULT_MAX_TRANSACTION_SIZE,
+            max_pending_oneway: 65_536,
+        }
+    }
+}
+
+/// The process-wide state.
+pub(crate) struct Runtime {
+    pub(crate) config: Config,
+    /// This process's address: an abstract socket name, bound on first export.
+    pub(crate) address: String,
+    address_listener: OnceLock<std::result::Result<Listener, StatusCode>>,
+    pub(crate) pool: pool::Pool,
+    pub(crate) nodes: nodes::Nodes,
+    connections: Mutex<Connections>,
+    proxies: Mutex<HashMap<(String, u64), Weak<Proxy>>>,
+}
+
+#[derive(Default)]
+struct Connections {
+    by_id: HashMap<u64, Arc<Connection>>,
+    by_address: HashMap<String, Arc<Connection>>,
+}
+
+static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+
+pub(crate) fn runtime() -> &'static Runtime {
+    RUNTIME.get_or_init(|| {
+        let mut nonce = [0u8; 8];
+        crate::random::fill(&mut nonce);
+        let hex: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
+        Runtime {
+            config: Config::default(),
+            address: format!("binder-ipc/{}/{hex}", std::process::id()),
+            address_listener: OnceLock::new(),
+            pool: pool::Pool::new(),
+            nodes: nodes::Nodes::default(),
+            connections: Mutex::new(Connections::default()),
+            proxies: Mutex::new(HashMap::new()),
+        }
+    })
+}
+
+/// Publishes `root` on a Unix socket at `path`: every process that [`connect`]s
+/// there gets a proxy for it. Incoming connections and calls are served by the
+/// thread pool, which this starts. A stale socket file left by a dead process is
+/// replaced; a live one is `ALREADY_EXISTS`. The socket file is removed when the
+/// returned [`Listener`] drops.
+pub fn serve(path: impl AsRef<Path>, root: &SpIBinder) -> Result<Listener> {
+    let listener = Listener::bind_path(path.as_ref(), Some(root.clone()))?;
+    start_thread_pool();
+    Ok(listener)
+}
+
+/// Connects to the process serving `path` and returns a proxy for its root object.
+pub fn connect(path: impl AsRef<Path>) -> Result<SpIBinder> {
+    let stream = UnixStream::connect(path.as_ref()).map_err(|e| {
+        tracing::debug!(path = %path.as_ref().display(), error = %e, "connect failed");
+        io_status(&e)
+    })?;
+    let (conn, root) = Connection::handshake_as_client(stream)?;
+    let root = root.ok_or(StatusCode::NAME_NOT_FOUND)?;
+    proxy_for(
+        &conn,
+        &WireRef {
+            owner: conn.peer_address.clone(),
+            id: root.0,
+            token: root.1,
+        },
+        1,
+    )
+}
+
+/// Maps an I/O error to the closest status code.
+pub(crate) fn io_status(e: &std::io::Error) -> StatusCode {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => StatusCode::NAME_NOT_FOUND,
+        std::io::ErrorKind::PermissionDenied => StatusCode::PERMISSION_DENIED,
+        std::io::ErrorKind::ConnectionRefused => StatusCode::DEAD_OBJECT,
+        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => StatusCode::TIMED_OUT,
+        _ => e
+            .raw_os_error()
+            .map(|n| StatusCode::from(-n))
+            .unwrap_or(StatusCode::UNKNOWN_ERROR),
+    }
+}
+
+impl Runtime {
+    /// Makes sure other processes can reach this one at its address.
+    pub(crate) fn ensure_reachable(&self) -> Result<()> {
+        self.address_listener
+            .get_or_init(|| Listener::bind_abstract(&self.address))
+            .as_ref()
+            .map(|_| ())
+            .map_err(|e| *e)
+    }
+
+    pub(crate) fn register(&self, conn: &Arc<Connection>) {
+        let mut conns = self.connections.lock();
+        conns.by_id.insert(conn.id, conn.clone());
+        conns
+            .by_address
+            .entry(conn.peer_address.clone())
+            .or_insert_with(|| conn.clone());
+    }
+
+    pub(crate) fn unregister(&self, conn: &Connection) {
+        let mut conns = self.connections.lock();
+        conns.by_id.remove(&conn.id);
+        if conns
+            .by_address
+            .get(&conn.peer_address)
+            .is_some_and(|c| c.id == conn.id)
+        {
+            conns.by_address.remove(&conn.peer_address);
+        }
+    }
+
+    /// A live connection to the process at `address`, connecting if there is none.
+    fn connection_to(&self, address: &str) -> Result<Arc<Connection>> {
+        if let Some(conn) = self
+            .connections
+            .lock()
+            .by_address
+            .get(address)
+            .filter(|c| !c.is_dead())
+        {
+            return Ok(conn.clone());
+        }
+        use std::os::linux::net::SocketAddrExt;
+        let addr = std::os::unix::net::SocketAddr::from_abstract_name(address.as_bytes())
+            .map_err(|_| StatusCode::BAD_VALUE)?;
+        let stream = UnixStream::connect_addr(&addr).map_err(|e| io_status(&e))?;
+        let (conn, _) = Connection::handshake_as_client(stream)?;
+        Ok(conn)
+    }
+}
+
+/// The proxy for `reference`, reached through `conn` (when the owner is `conn`'s
+/// peer) or through a connection to the owner. `held` is how many references the
+/// owner already counts for us with this reference: 1 when the owner itself sent it,
+/// 0 when it came from a third process (then we ask the owner for one).
+pub(crate) fn proxy_for(
+    conn: &Arc<Connection>,
+    reference: &WireRef,
+    held: u32,
+) -> Result<SpIBinder> {
+    let rt = runtime();
+    let key = (reference.owner.clone(), reference.id);
+    {
+        let proxies = rt.proxies.lock();
+        if let Some(proxy) = proxies.get(&key).and_then(Weak::upgrade) {
+            if proxy.token != reference.token {
+                return Err(StatusCode::BAD_VALUE);
+            }
+            proxy
+                .held
+                .fetch_add(held, std::sync::atomic::Ordering::Relaxed);
+            return Ok(SpIBinder::from_object(proxy));
+        }
+    }
+    let (owner_conn, held) = if held == 0 {
+        let owner_conn = rt.connection_to(&reference.owner)?;
+        owner_conn.acquire(reference.id, reference.token)?;
+        (owner_conn, 1)
+    } else {
+        (conn.clone(), held)
+    };
+    let proxy = Arc::new(Proxy::new(
+        owner_conn,
+        reference.owner.clone(),
+        reference.id,
+        reference.token,
+        held,
+    ));
+    let mut proxies = rt.proxies.lock();
+    // Another thread may have made one meanwhile: keep theirs, give ours back.
+    if let Some(existing) = proxies.get(&key).and_then(Weak::upgrade) {
+        existing.held.fetch_add(
+            proxy.held.swap(0, std::sync::atomic::Ordering::Relaxed),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        drop(proxies);
+        return Ok(SpIBinder::from_object(existing));
+    }
+    proxies.insert(key, Arc::downgrade(&proxy));
+    Ok(SpIBinder::from_object(proxy))
+}
+
+/// A proxy's last reference went away: give its references back to the owner.
+pub(crate) fn proxy_dropped(proxy: &Proxy) {
+    let rt = runtime();
+    {
+        let mut proxies = rt.proxies.lock();
+        let key = (proxy.owner.clone(), proxy.id);
+        if proxies.get(&key).is_some_and(|w| w.strong_count() == 0) {
+            proxies.remove(&key);
+        }
+    }
+    let count = proxy.held.load(std::sync::atomic::Ordering::Relaxed);
+    if count > 0 && !proxy.conn.is_dead() {
+        let _ = proxy.conn.send(
+            &Message::Release {
+                id: proxy.id,
+                token: proxy.token,
+                count,
+            },
+            &[],
+        );
+    }
+}
+
+/// Every live proxy whose owner is reached through `conn`.
+pub(crate) fn proxies_of(conn: &Connection) -> Vec<Arc<Proxy>> {
+    runtime()
+        .proxies
+        .lock()
+        .values()
+        .filter_map(Weak::upgrade)
+        .filter(|p| p.conn.id == conn.id)
+        .collect()
+}
+
+/// Makes a local token: 128 random bits.
+pub(crate) fn new_token() -> Token {
+    let mut token = [0u8; 16];
+    crate::random::fill(&mut token);
+    token
+}
