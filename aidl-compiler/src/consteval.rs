@@ -411,7 +411,7 @@ mod tests {
         assert_eq!(ev("1.5f * 2"), Ok(Value::Float(3.0)));
         assert_eq!(ev("~0"), Ok(Value::Int(-1)));
         assert_eq!(ev("7 % 3 - 10 / 3"), Ok(Value::Int(-2)));
-        assert_eq!(ev("1 | 2 ^ 3 & 4"), Ok(Value::Int(1 | (2 ^ (3 & 4)))));
+        assert_eq!(ev("1 | 6 ^ 3 & 5"), Ok(Value::Int(1 | (6 ^ 1))));
     }
 
     #[test]
