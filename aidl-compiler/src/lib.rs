@@ -10,6 +10,7 @@
 
 pub mod api_dump;
 pub mod ast;
+mod builder;
 pub mod check;
 pub mod cli;
 pub mod codegen;
@@ -22,4 +23,5 @@ pub mod program;
 pub mod sema;
 pub mod types;
 
+pub use builder::{Builder, Error};
 pub use compiler::{Options, Outcome, compile, compile_sources};

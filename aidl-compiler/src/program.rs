@@ -63,8 +63,19 @@ impl Program {
             }
             return;
         }
-        if let Some(doc) = self.add_source(path, text, diags) {
+        if let Some(doc) = self.add_source(path.clone(), text, diags) {
             self.inputs.push(doc);
+            // The root implied by the file's package path is searched too, so that
+            // sibling types need neither an import nor an explicit -I.
+            if let Some(root) = self
+                .docs
+                .get(doc)
+                .and_then(|d| package_root(&path, &d.package))
+            {
+                if !self.include_dirs.contains(&root) {
+                    self.include_dirs.push(root);
+                }
+            }
         }
     }
 
@@ -216,6 +227,24 @@ impl Program {
             }
         }
     }
+}
+
+/// `dir` for `dir/a/b/Foo.aidl` declaring `package a.b;`.
+fn package_root(path: &Path, package: &str) -> Option<PathBuf> {
+    let mut dir = path.parent()?.to_path_buf();
+    for segment in package
+        .split('.')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+    {
+        if dir.file_name()? != segment {
+            return None;
+        }
+        dir.pop();
+    }
+    Some(dir)
 }
 
 /// Qualified names a document may need: its imports, and each type name it

@@ -30,12 +30,10 @@ pub(crate) fn input_decls<'p>(sema: &Sema<'p>) -> Vec<(&'p Decl, DeclPath)> {
     out
 }
 
-/// The parcelables/unions a field stores inline (by value).
+/// The parcelable/union a field stores inline (by value). `@nullable` fields
+/// are not inline when they close a cycle: code generation boxes them.
 fn embedded(sema: &Sema<'_>, scope: &Scope, f: &Field) -> Option<String> {
-    if f.ty
-        .annotation("nullable")
-        .is_some_and(|a| super::flag(a, "heap"))
-    {
+    if f.ty.is_nullable() {
         return None;
     }
     let mut ty = sema.resolve_type(&f.ty, scope).ok()?;
@@ -76,7 +74,7 @@ pub(super) fn check_recursion(sema: &Sema<'_>, diags: &mut Diagnostics) {
                             f.name, decl.name
                         ),
                     )
-                    .with_hint("make the field `@nullable(heap=true)` or use a List or array"),
+                    .with_hint("make the field `@nullable` (it becomes `Option<Box<T>>`) or use a List or array"),
                 );
             }
         }
