@@ -62,7 +62,10 @@ pub struct Annotation {
 impl Annotation {
     /// The value of parameter `name`, if given.
     pub fn param(&self, name: &str) -> Option<&ConstExpr> {
-        self.params.iter().find(|p| p.name == name).map(|p| &p.value)
+        self.params
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| &p.value)
     }
 }
 

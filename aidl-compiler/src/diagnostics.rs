@@ -36,17 +36,32 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error at `span`.
     pub fn error(span: Span, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Error, span: Some(span), message: message.into(), hint: None }
+        Diagnostic {
+            severity: Severity::Error,
+            span: Some(span),
+            message: message.into(),
+            hint: None,
+        }
     }
 
     /// A warning at `span`.
     pub fn warning(span: Span, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Warning, span: Some(span), message: message.into(), hint: None }
+        Diagnostic {
+            severity: Severity::Warning,
+            span: Some(span),
+            message: message.into(),
+            hint: None,
+        }
     }
 
     /// An error without a source position (e.g. an unreadable file).
     pub fn global(message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Error, span: None, message: message.into(), hint: None }
+        Diagnostic {
+            severity: Severity::Error,
+            span: None,
+            message: message.into(),
+            hint: None,
+        }
     }
 
     /// Adds a hint.
@@ -72,7 +87,11 @@ impl SourceFile {
     pub fn new(path: PathBuf, text: String) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        SourceFile { path, text, line_starts }
+        SourceFile {
+            path,
+            text,
+            line_starts,
+        }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -83,15 +102,29 @@ impl SourceFile {
             Err(i) => i.saturating_sub(1),
         };
         let start = self.line_starts.get(line).copied().unwrap_or(0);
-        let col = self.text.get(start..offset).map_or(0, |s| s.chars().count());
+        let col = self
+            .text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count());
         (line + 1, col + 1)
     }
 
     /// The text of a 1-based line, without its line terminator.
     pub fn line_text(&self, line: usize) -> &str {
-        let start = self.line_starts.get(line.wrapping_sub(1)).copied().unwrap_or(0);
-        let end = self.line_starts.get(line).copied().unwrap_or(self.text.len());
-        self.text.get(start..end).unwrap_or("").trim_end_matches(['\n', '\r'])
+        let start = self
+            .line_starts
+            .get(line.wrapping_sub(1))
+            .copied()
+            .unwrap_or(0);
+        let end = self
+            .line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len());
+        self.text
+            .get(start..end)
+            .unwrap_or("")
+            .trim_end_matches(['\n', '\r'])
     }
 
     /// The source text a span covers.
@@ -139,7 +172,12 @@ impl SourceMap {
         match located {
             Some((span, file)) => {
                 let (line, col) = file.line_col(span.start);
-                let _ = writeln!(out, "{}:{line}:{col}: {kind}: {}", file.path.display(), d.message);
+                let _ = writeln!(
+                    out,
+                    "{}:{line}:{col}: {kind}: {}",
+                    file.path.display(),
+                    d.message
+                );
                 let text = file.line_text(line);
                 let _ = writeln!(out, "    {text}");
                 let mut caret = String::from("    ");
@@ -148,8 +186,14 @@ impl SourceMap {
                     caret.push(if c == '\t' { '\t' } else { ' ' });
                 }
                 let (end_line, end_col) = file.line_col(span.end);
-                let width = if end_line == line && end_col > col { end_col - col } else { 1 };
-                let width = width.min(text.chars().count().saturating_sub(col - 1)).max(1);
+                let width = if end_line == line && end_col > col {
+                    end_col - col
+                } else {
+                    1
+                };
+                let width = width
+                    .min(text.chars().count().saturating_sub(col - 1))
+                    .max(1);
                 caret.push('^');
                 caret.extend(std::iter::repeat_n('~', width - 1));
                 let _ = writeln!(out, "{caret}");
@@ -191,12 +235,18 @@ impl Diagnostics {
 
     /// Number of errors so far.
     pub fn error_count(&self) -> usize {
-        self.list.iter().filter(|d| d.severity == Severity::Error).count()
+        self.list
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
     }
 
     /// Number of warnings so far.
     pub fn warning_count(&self) -> usize {
-        self.list.iter().filter(|d| d.severity == Severity::Warning).count()
+        self.list
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
     }
 
     /// Everything, sorted by file and position (stable for equal positions).

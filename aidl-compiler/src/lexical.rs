@@ -2,10 +2,9 @@
 //! skips all comments) and rejects pathologically deep nesting before the
 //! recursive-descent parser sees it.
 
-/// A `/** ... */` comment: byte range and text.
+/// A `/** ... */` comment: where it ends and its text.
 #[derive(Debug, Clone)]
 pub(crate) struct DocComment {
-    pub(crate) start: usize,
     pub(crate) end: usize,
     pub(crate) text: String,
 }
@@ -40,11 +39,17 @@ pub(crate) fn scan(text: &str) -> Scan {
             }
             b'/' if next == Some(b'*') => {
                 let start = i;
-                let end = text.get(i + 2..).and_then(|rest| rest.find("*/")).map_or(bytes.len(), |p| i + 2 + p + 2);
+                let end = text
+                    .get(i + 2..)
+                    .and_then(|rest| rest.find("*/"))
+                    .map_or(bytes.len(), |p| i + 2 + p + 2);
                 let is_doc = bytes.get(i + 2) == Some(&b'*') && end - start > 5;
                 if is_doc {
                     if let Some(t) = text.get(start..end) {
-                        scan.docs.push(DocComment { start, end, text: t.to_string() });
+                        scan.docs.push(DocComment {
+                            end,
+                            text: t.to_string(),
+                        });
                     }
                 }
                 i = end;
@@ -89,7 +94,10 @@ pub(crate) fn doc_before(text: &str, docs: &[DocComment], start: usize) -> Optio
     let idx = docs.partition_point(|d| d.end <= start);
     let doc = docs.get(idx.checked_sub(1)?)?;
     let between = text.get(doc.end..start)?;
-    between.chars().all(char::is_whitespace).then(|| doc.text.clone())
+    between
+        .chars()
+        .all(char::is_whitespace)
+        .then(|| doc.text.clone())
 }
 
 #[cfg(test)]
@@ -102,7 +110,10 @@ mod tests {
         let s = scan(t);
         assert_eq!(s.docs.len(), 1);
         assert_eq!(s.docs[0].text, "/** yes */");
-        assert_eq!(doc_before(t, &s.docs, t.find(" x").unwrap() + 1).as_deref(), Some("/** yes */"));
+        assert_eq!(
+            doc_before(t, &s.docs, t.find(" x").unwrap() + 1).as_deref(),
+            Some("/** yes */")
+        );
     }
 
     #[test]

@@ -29,8 +29,10 @@ pub fn parse(file: FileId, text: &str) -> Result<Document, Vec<Diagnostic>> {
     let scan = lexical::scan(text);
     if let Some(at) = scan.too_deep {
         return Err(vec![
-            Diagnostic::error(Span::new(file, at, at + 1), "nesting too deep")
-                .with_hint(format!("aidlc accepts at most {} levels of brackets", lexical::MAX_NESTING)),
+            Diagnostic::error(Span::new(file, at, at + 1), "nesting too deep").with_hint(format!(
+                "aidlc accepts at most {} levels of brackets",
+                lexical::MAX_NESTING
+            )),
         ]);
     }
     pest::set_error_detail(true);
@@ -39,11 +41,23 @@ pub fn parse(file: FileId, text: &str) -> Result<Document, Vec<Diagnostic>> {
         Err(e) => return Err(vec![syntax_error(file, text, &e)]),
     };
     let Some(doc_pair) = pairs.next() else {
-        return Err(vec![Diagnostic::error(Span::new(file, 0, 0), "empty parse")]);
+        return Err(vec![Diagnostic::error(
+            Span::new(file, 0, 0),
+            "empty parse",
+        )]);
     };
-    let mut ctx = Ctx { file, text, docs: scan.docs, errors: Vec::new() };
+    let mut ctx = Ctx {
+        file,
+        text,
+        docs: scan.docs,
+        errors: Vec::new(),
+    };
     let doc = ctx.document(doc_pair);
-    if ctx.errors.is_empty() { Ok(doc) } else { Err(ctx.errors) }
+    if ctx.errors.is_empty() {
+        Ok(doc)
+    } else {
+        Err(ctx.errors)
+    }
 }
 
 fn syntax_error(file: FileId, text: &str, e: &pest::error::Error<Rule>) -> Diagnostic {
@@ -56,7 +70,11 @@ fn syntax_error(file: FileId, text: &str, e: &pest::error::Error<Rule>) -> Diagn
     let found = text.get(pos..).and_then(|rest| {
         let c = rest.chars().next()?;
         if c.is_alphanumeric() || c == '_' {
-            Some(rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect::<String>())
+            Some(
+                rest.chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect::<String>(),
+            )
         } else {
             Some(c.to_string())
         }
@@ -88,29 +106,42 @@ fn syntax_error(file: FileId, text: &str, e: &pest::error::Error<Rule>) -> Diagn
     expected.sort();
     expected.dedup();
     let found = match found {
-        Some(f) if f.chars().all(|c| c.is_whitespace()) || f.is_empty() => "end of line".to_string(),
+        Some(f) if f.chars().all(|c| c.is_whitespace()) || f.is_empty() => {
+            "end of line".to_string()
+        }
         Some(f) => format!("`{f}`"),
         None => "end of file".to_string(),
     };
     let msg = if expected.is_empty() {
         format!("syntax error: unexpected {found}")
     } else {
-        format!("syntax error: unexpected {found}, expected {}", expected.join(", "))
+        format!(
+            "syntax error: unexpected {found}, expected {}",
+            expected.join(", ")
+        )
     };
-    let end = text.get(pos..).and_then(|r| r.chars().next()).map_or(pos, |c| pos + c.len_utf8());
+    let end = text
+        .get(pos..)
+        .and_then(|r| r.chars().next())
+        .map_or(pos, |c| pos + c.len_utf8());
     Diagnostic::error(Span::new(file, pos, end), msg)
 }
 
 /// Skips whitespace and comments from `pos`.
 fn skip_trivia(text: &str, mut pos: usize) -> usize {
     loop {
-        let Some(rest) = text.get(pos..) else { return pos };
+        let Some(rest) = text.get(pos..) else {
+            return pos;
+        };
         let trimmed = rest.trim_start();
         pos += rest.len() - trimmed.len();
         if trimmed.starts_with("//") {
             pos += trimmed.find('\n').unwrap_or(trimmed.len());
         } else if trimmed.starts_with("/*") {
-            pos += trimmed.get(2..).and_then(|r| r.find("*/")).map_or(trimmed.len(), |p| p + 4);
+            pos += trimmed
+                .get(2..)
+                .and_then(|r| r.find("*/"))
+                .map_or(trimmed.len(), |p| p + 4);
         } else {
             return pos;
         }
@@ -142,8 +173,11 @@ fn rule_name(r: Rule) -> Option<&'static str> {
 
 impl Ctx<'_> {
     fn span(&self, p: &Pair<'_, Rule>) -> Span {
+        // Pairs of non-atomic rules can end with the whitespace skipped before a
+        // failed optional part; diagnostics should not underline it.
         let s = p.as_span();
-        Span::new(self.file, s.start(), s.end())
+        let len = s.as_str().trim_end().len();
+        Span::new(self.file, s.start(), s.start() + len)
     }
 
     fn doc(&self, start: usize) -> Option<String> {
@@ -171,7 +205,10 @@ impl Ctx<'_> {
                 Rule::import_decl => {
                     for q in p.into_inner() {
                         if q.as_rule() == Rule::qualified_name {
-                            doc.imports.push(Import { name: q.as_str().to_string(), span: self.span(&q) });
+                            doc.imports.push(Import {
+                                name: q.as_str().to_string(),
+                                span: self.span(&q),
+                            });
                         }
                     }
                 }
@@ -194,9 +231,15 @@ impl Ctx<'_> {
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::annotation => annotations.push(self.annotation(p)),
-                Rule::interface_decl => return Some(self.interface(p, span, doc, annotations, prefix)),
-                Rule::parcelable_decl => return Some(self.parcelable(p, span, doc, annotations, prefix)),
-                Rule::union_decl => return Some(self.parcelable(p, span, doc, annotations, prefix)),
+                Rule::interface_decl => {
+                    return Some(self.interface(p, span, doc, annotations, prefix));
+                }
+                Rule::parcelable_decl => {
+                    return Some(self.parcelable(p, span, doc, annotations, prefix));
+                }
+                Rule::union_decl => {
+                    return Some(self.parcelable(p, span, doc, annotations, prefix));
+                }
                 Rule::enum_decl => return Some(self.enum_(p, span, doc, annotations, prefix)),
                 _ => {}
             }
@@ -205,7 +248,11 @@ impl Ctx<'_> {
     }
 
     fn qualify(prefix: &str, name: &str) -> String {
-        if prefix.is_empty() { name.to_string() } else { format!("{prefix}.{name}") }
+        if prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{prefix}.{name}")
+        }
     }
 
     fn interface(
@@ -238,7 +285,15 @@ impl Ctx<'_> {
                 _ => {}
             }
         }
-        Decl { name, qualified_name: qualified, name_span, span, doc, annotations, kind: DeclKind::Interface(iface) }
+        Decl {
+            name,
+            qualified_name: qualified,
+            name_span,
+            span,
+            doc,
+            annotations,
+            kind: DeclKind::Interface(iface),
+        }
     }
 
     fn parcelable(
@@ -261,7 +316,9 @@ impl Ctx<'_> {
                     name = p.as_str().to_string();
                     name_span = self.span(&p);
                 }
-                Rule::type_params => type_params = p.into_inner().map(|t| t.as_str().to_string()).collect(),
+                Rule::type_params => {
+                    type_params = p.into_inner().map(|t| t.as_str().to_string()).collect()
+                }
                 Rule::member_body => body = Some(p),
                 Rule::unstructured_tail => unstructured = Some(p),
                 _ => {}
@@ -269,10 +326,15 @@ impl Ctx<'_> {
         }
         let qualified = Self::qualify(prefix, &name);
         let kind = if let Some(tail) = unstructured {
-            let mut u = Unstructured { type_params, ..Unstructured::default() };
+            let mut u = Unstructured {
+                type_params,
+                ..Unstructured::default()
+            };
             for clause in tail.into_inner() {
                 let mut inner = clause.into_inner();
-                let (Some(kind), Some(value)) = (inner.next(), inner.next()) else { continue };
+                let (Some(kind), Some(value)) = (inner.next(), inner.next()) else {
+                    continue;
+                };
                 let value = self.string_value(&value);
                 match kind.as_str() {
                     "cpp_header" => u.cpp_header = Some(value),
@@ -282,7 +344,10 @@ impl Ctx<'_> {
             }
             DeclKind::Unstructured(u)
         } else {
-            let mut parcel = Parcelable { type_params, ..Parcelable::default() };
+            let mut parcel = Parcelable {
+                type_params,
+                ..Parcelable::default()
+            };
             if let Some(body) = body {
                 for p in body.into_inner() {
                     match p.as_rule() {
@@ -297,9 +362,21 @@ impl Ctx<'_> {
                     }
                 }
             }
-            if is_union { DeclKind::Union(parcel) } else { DeclKind::Parcelable(parcel) }
+            if is_union {
+                DeclKind::Union(parcel)
+            } else {
+                DeclKind::Parcelable(parcel)
+            }
         };
-        Decl { name, qualified_name: qualified, name_span, span, doc, annotations, kind }
+        Decl {
+            name,
+            qualified_name: qualified,
+            name_span,
+            span,
+            doc,
+            annotations,
+            kind,
+        }
     }
 
     fn enum_(
@@ -321,7 +398,13 @@ impl Ctx<'_> {
                 }
                 Rule::enumerator => {
                     let doc = self.doc(p.as_span().start());
-                    let mut en = Enumerator { name: String::new(), span, doc, annotations: Vec::new(), value: None };
+                    let mut en = Enumerator {
+                        name: String::new(),
+                        span,
+                        doc,
+                        annotations: Vec::new(),
+                        value: None,
+                    };
                     for q in p.into_inner() {
                         match q.as_rule() {
                             Rule::annotation => en.annotations.push(self.annotation(q)),
@@ -339,12 +422,21 @@ impl Ctx<'_> {
             }
         }
         let qualified = Self::qualify(prefix, &name);
-        Decl { name, qualified_name: qualified, name_span, span, doc, annotations, kind: DeclKind::Enum(e) }
+        Decl {
+            name,
+            qualified_name: qualified,
+            name_span,
+            span,
+            doc,
+            annotations,
+            kind: DeclKind::Enum(e),
+        }
     }
 
     /// Splits leading annotations into (member annotations, type annotations).
     fn split_annotations(all: Vec<Annotation>) -> (Vec<Annotation>, Vec<Annotation>) {
-        all.into_iter().partition(|a| !TYPE_ANNOTATIONS.contains(&a.name.as_str()))
+        all.into_iter()
+            .partition(|a| !TYPE_ANNOTATIONS.contains(&a.name.as_str()))
     }
 
     fn method(&mut self, pair: Pair<'_, Rule>) -> Method {
@@ -389,7 +481,13 @@ impl Ctx<'_> {
     fn arg(&mut self, pair: Pair<'_, Rule>) -> Arg {
         let span = self.span(&pair);
         let mut anns = Vec::new();
-        let mut a = Arg { name: String::new(), span, direction: None, annotations: Vec::new(), ty: empty_type(span) };
+        let mut a = Arg {
+            name: String::new(),
+            span,
+            direction: None,
+            annotations: Vec::new(),
+            ty: empty_type(span),
+        };
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::annotation => anns.push(self.annotation(p)),
@@ -454,7 +552,10 @@ impl Ctx<'_> {
             doc,
             annotations: Vec::new(),
             ty: empty_type(span),
-            value: ConstExpr { kind: ExprKind::Bool(false), span },
+            value: ConstExpr {
+                kind: ExprKind::Bool(false),
+                span,
+            },
         };
         for p in pair.into_inner() {
             match p.as_rule() {
@@ -501,7 +602,11 @@ impl Ctx<'_> {
 
     fn annotation(&mut self, pair: Pair<'_, Rule>) -> Annotation {
         let span = self.span(&pair);
-        let mut a = Annotation { name: String::new(), params: Vec::new(), span };
+        let mut a = Annotation {
+            name: String::new(),
+            params: Vec::new(),
+            span,
+        };
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::qualified_name => a.name = p.as_str().to_string(),
@@ -511,14 +616,24 @@ impl Ctx<'_> {
                         match q.as_rule() {
                             Rule::annotation_param => {
                                 let mut inner = q.into_inner();
-                                let (Some(k), Some(v)) = (inner.next(), inner.next()) else { continue };
+                                let (Some(k), Some(v)) = (inner.next(), inner.next()) else {
+                                    continue;
+                                };
                                 let name = k.as_str().to_string();
                                 let value = self.expr(v);
-                                a.params.push(AnnotationParam { name, value, span: qspan });
+                                a.params.push(AnnotationParam {
+                                    name,
+                                    value,
+                                    span: qspan,
+                                });
                             }
                             Rule::const_expr => {
                                 let value = self.expr(q);
-                                a.params.push(AnnotationParam { name: "value".into(), value, span: qspan });
+                                a.params.push(AnnotationParam {
+                                    name: "value".into(),
+                                    value,
+                                    span: qspan,
+                                });
                             }
                             _ => {}
                         }
@@ -545,13 +660,22 @@ impl Ctx<'_> {
 
     fn expr(&mut self, pair: Pair<'_, Rule>) -> ConstExpr {
         let span = self.span(&pair);
-        let nodes = pair.clone().into_inner().flatten().filter(|p| matches!(p.as_rule(), Rule::bin_op | Rule::unary_op)).count();
+        let nodes = pair
+            .clone()
+            .into_inner()
+            .flatten()
+            .filter(|p| matches!(p.as_rule(), Rule::bin_op | Rule::unary_op))
+            .count();
         if nodes > MAX_EXPR_NODES {
             self.errors.push(
-                Diagnostic::error(span, "constant expression too complex")
-                    .with_hint(format!("aidlc accepts at most {MAX_EXPR_NODES} operators in one expression")),
+                Diagnostic::error(span, "constant expression too complex").with_hint(format!(
+                    "aidlc accepts at most {MAX_EXPR_NODES} operators in one expression"
+                )),
             );
-            return ConstExpr { kind: ExprKind::Bool(false), span };
+            return ConstExpr {
+                kind: ExprKind::Bool(false),
+                span,
+            };
         }
         self.const_expr(pair)
     }
@@ -559,13 +683,21 @@ impl Ctx<'_> {
     fn const_expr(&mut self, pair: Pair<'_, Rule>) -> ConstExpr {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
-        let Some(cond) = inner.next() else { return ConstExpr { kind: ExprKind::Bool(false), span } };
+        let Some(cond) = inner.next() else {
+            return ConstExpr {
+                kind: ExprKind::Bool(false),
+                span,
+            };
+        };
         let cond = self.binary(cond);
         match (inner.next(), inner.next()) {
             (Some(a), Some(b)) => {
                 let a = self.const_expr(a);
                 let b = self.const_expr(b);
-                ConstExpr { kind: ExprKind::Ternary(Box::new(cond), Box::new(a), Box::new(b)), span }
+                ConstExpr {
+                    kind: ExprKind::Ternary(Box::new(cond), Box::new(a), Box::new(b)),
+                    span,
+                }
             }
             _ => cond,
         }
@@ -590,7 +722,10 @@ impl Ctx<'_> {
             out.push(first);
         }
         for (op, rhs) in ops.into_iter().zip(operands) {
-            while stack.last().is_some_and(|top| top.precedence() >= op.precedence()) {
+            while stack
+                .last()
+                .is_some_and(|top| top.precedence() >= op.precedence())
+            {
                 if let Some(top) = stack.pop() {
                     reduce(&mut out, top);
                 }
@@ -601,7 +736,10 @@ impl Ctx<'_> {
         while let Some(top) = stack.pop() {
             reduce(&mut out, top);
         }
-        out.pop().unwrap_or(ConstExpr { kind: ExprKind::Bool(false), span: Span::new(self.file, 0, 0) })
+        out.pop().unwrap_or(ConstExpr {
+            kind: ExprKind::Bool(false),
+            span: Span::new(self.file, 0, 0),
+        })
     }
 
     fn unary(&mut self, pair: Pair<'_, Rule>) -> ConstExpr {
@@ -621,11 +759,17 @@ impl Ctx<'_> {
             }
         }
         let Some(mut e) = operand else {
-            return ConstExpr { kind: ExprKind::Bool(false), span: Span::new(self.file, 0, 0) };
+            return ConstExpr {
+                kind: ExprKind::Bool(false),
+                span: Span::new(self.file, 0, 0),
+            };
         };
         for (op, start) in ops.into_iter().rev() {
             let span = Span::new(self.file, start, e.span.end);
-            e = ConstExpr { kind: ExprKind::Unary(op, Box::new(e)), span };
+            e = ConstExpr {
+                kind: ExprKind::Unary(op, Box::new(e)),
+                span,
+            };
         }
         e
     }
@@ -643,7 +787,10 @@ impl Ctx<'_> {
                 match (units.next(), units.next()) {
                     (Some(u), None) => ExprKind::Char(u),
                     _ => {
-                        self.errors.push(Diagnostic::error(span, "char literal must be a single UTF-16 unit"));
+                        self.errors.push(Diagnostic::error(
+                            span,
+                            "char literal must be a single UTF-16 unit",
+                        ));
                         ExprKind::Char(0)
                     }
                 }
@@ -653,7 +800,9 @@ impl Ctx<'_> {
                 Some(e) => return self.const_expr(e),
                 None => ExprKind::Bool(false),
             },
-            Rule::array_lit => ExprKind::Array(p.into_inner().map(|e| self.const_expr(e)).collect()),
+            Rule::array_lit => {
+                ExprKind::Array(p.into_inner().map(|e| self.const_expr(e)).collect())
+            }
             _ => ExprKind::Bool(false),
         };
         ConstExpr { kind, span }
@@ -661,13 +810,24 @@ impl Ctx<'_> {
 }
 
 fn reduce(out: &mut Vec<ConstExpr>, op: BinOp) {
-    let (Some(rhs), Some(lhs)) = (out.pop(), out.pop()) else { return };
+    let (Some(rhs), Some(lhs)) = (out.pop(), out.pop()) else {
+        return;
+    };
     let span = Span::new(lhs.span.file, lhs.span.start, rhs.span.end);
-    out.push(ConstExpr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span });
+    out.push(ConstExpr {
+        kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+        span,
+    });
 }
 
 fn empty_type(span: Span) -> TypeRef {
-    TypeRef { name: String::new(), span, annotations: Vec::new(), args: Vec::new(), dims: Vec::new() }
+    TypeRef {
+        name: String::new(),
+        span,
+        annotations: Vec::new(),
+        args: Vec::new(),
+        dims: Vec::new(),
+    }
 }
 
 /// Resolves backslash escapes of a string or char literal body.
@@ -715,13 +875,17 @@ mod tests {
         let decl = &d.decls[0];
         assert_eq!(decl.qualified_name, "a.b.IFoo");
         assert_eq!(decl.doc.as_deref(), Some("/** Doc. */"));
-        let DeclKind::Interface(i) = &decl.kind else { panic!() };
+        let DeclKind::Interface(i) = &decl.kind else {
+            panic!()
+        };
         assert_eq!(i.methods.len(), 2);
         assert!(i.methods[0].oneway);
         assert_eq!(i.methods[0].doc.as_deref(), Some("/** m */"));
         assert!(i.methods[0].args[2].ty.is_nullable());
         assert_eq!(i.nested[0].qualified_name, "a.b.IFoo.Inner");
-        let ExprKind::Binary(BinOp::Add, _, rhs) = &i.consts[0].value.kind else { panic!() };
+        let ExprKind::Binary(BinOp::Add, _, rhs) = &i.consts[0].value.kind else {
+            panic!()
+        };
         assert!(matches!(rhs.kind, ExprKind::Binary(BinOp::Mul, _, _)));
     }
 
@@ -730,7 +894,9 @@ mod tests {
         let d = parse_ok(
             "parcelable a.Foo cpp_header \"x.h\" rust_type \"crate::Foo\";\n@Backing(type=\"byte\") enum E { A, B = A + 1, }\nunion U<T> { int a; T b; }",
         );
-        assert!(matches!(&d.decls[0].kind, DeclKind::Unstructured(u) if u.rust_type.as_deref() == Some("crate::Foo")));
+        assert!(
+            matches!(&d.decls[0].kind, DeclKind::Unstructured(u) if u.rust_type.as_deref() == Some("crate::Foo"))
+        );
         assert!(matches!(&d.decls[1].kind, DeclKind::Enum(e) if e.enumerators.len() == 2));
         assert_eq!(d.decls[2].type_params(), ["T"]);
     }
@@ -739,6 +905,10 @@ mod tests {
     fn syntax_error_points_at_token() {
         let e = parse(0, "interface IFoo { void m() }").unwrap_err();
         assert_eq!(e.len(), 1);
-        assert!(e[0].message.starts_with("syntax error: unexpected `}`"), "{}", e[0].message);
+        assert!(
+            e[0].message.starts_with("syntax error: unexpected `}`"),
+            "{}",
+            e[0].message
+        );
     }
 }

@@ -1,1 +1,5 @@
-fn main() {}
+//! `aidlc`: see `aidlc --help`.
+
+fn main() {
+    std::process::exit(aidl_compiler::cli::run(std::env::args_os()));
+}

@@ -45,7 +45,9 @@ mod tests;
 pub use holder::ParcelableHolder;
 pub use object::ParcelFileDescriptor;
 pub(crate) use object::{Object, ObjectEntry};
-pub use parcelable::{Parcelable, ParcelableMetadata, read_presence_marker};
+pub use parcelable::{
+    MAX_PARCELABLE_NESTING, Parcelable, ParcelableMetadata, read_presence_marker,
+};
 pub use traits::{
     Deserialize, DeserializeArray, DeserializeOption, Serialize, SerializeArray, SerializeOption,
 };
@@ -81,6 +83,8 @@ pub struct Parcel {
     /// Reads stop here: the data size, or the end of the enclosing sized parcelable.
     limit: Option<usize>,
     objects: Vec<ObjectEntry>,
+    /// How many parcelables the current read is inside (see `Parcel::read_parcelable`).
+    nesting: usize,
 }
 
 impl std::fmt::Debug for Parcel {
@@ -260,10 +264,12 @@ impl Parcel {
         }
         let base = self.pos;
         self.put(&other.data[start..end]);
+        // Only objects whose whole slot lies in the range come along (as in Android's
+        // appendFrom); a slot cut by the range's end is just bytes.
         for entry in other
             .objects
             .iter()
-            .filter(|e| e.offset >= start && e.offset < end)
+            .filter(|e| e.offset >= start && e.offset.saturating_add(4) <= end)
         {
             let object = entry.object.try_clone()?;
             let new_offset = base + (entry.offset - start);

@@ -107,7 +107,7 @@ macro_rules! impl_parcelable {
 
             fn deserialize_from(&mut self, parcel: &mut $crate::Parcel) -> $crate::Result<()> {
                 if $crate::codegen::read_presence(parcel)? {
-                    $crate::Parcelable::read_from_parcel(self, parcel)
+                    parcel.read_parcelable(self)
                 } else {
                     ::std::result::Result::Err($crate::StatusCode::UNEXPECTED_NULL)
                 }
@@ -123,7 +123,7 @@ macro_rules! impl_parcelable {
                     return ::std::result::Result::Ok(::std::option::Option::None);
                 }
                 let mut value = <Self as ::std::default::Default>::default();
-                $crate::Parcelable::read_from_parcel(&mut value, parcel)?;
+                parcel.read_parcelable(&mut value)?;
                 ::std::result::Result::Ok(::std::option::Option::Some(value))
             }
         }
@@ -191,6 +191,30 @@ macro_rules! impl_enum {
             }
         }
     };
+}
+
+/// How deeply parcelables may nest inside one another when read. Each level takes
+/// stack, and a recursive parcelable (`parcelable Node { @nullable Node next; }`,
+/// `union Tree { int leaf; Tree[] children; }`) lets the data choose the depth: a few
+/// MiB of nested levels from a peer would otherwise overflow the reading thread's
+/// stack and abort the process.
+pub const MAX_PARCELABLE_NESTING: usize = 256;
+
+impl Parcel {
+    /// Reads a parcelable's contents into `value` ([`Parcelable::read_from_parcel`]),
+    /// counting the nesting: past [`MAX_PARCELABLE_NESTING`] levels the read fails
+    /// with `BAD_VALUE`. The value traits of [`impl_parcelable!`](crate::impl_parcelable)
+    /// read through it.
+    #[doc(hidden)]
+    pub fn read_parcelable<T: Parcelable + ?Sized>(&mut self, value: &mut T) -> Result<()> {
+        if self.nesting >= MAX_PARCELABLE_NESTING {
+            return Err(crate::StatusCode::BAD_VALUE);
+        }
+        self.nesting += 1;
+        let result = value.read_from_parcel(self);
+        self.nesting -= 1;
+        result
+    }
 }
 
 /// Reads a parcelable's presence marker: 1 present, 0 null, anything else is
