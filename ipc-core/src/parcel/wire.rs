@@ -28,9 +28,8 @@ impl Parcel {
         }
         Ok(Parcel {
             data,
-            pos: 0,
-            limit: None,
             objects,
+            ..Parcel::default()
         })
     }
 }
