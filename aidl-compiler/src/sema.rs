@@ -286,7 +286,12 @@ impl<'p> Sema<'p> {
         let mismatch = |v: &Value| {
             Diagnostic::error(
                 span,
-                format!("cannot use a {} value as {}", v.type_name(), ty_name(ty)),
+                format!(
+                    "cannot use {} {} value as {}",
+                    article(v.type_name()),
+                    v.type_name(),
+                    ty_name(ty)
+                ),
             )
         };
         let range = |v: &Value| {
@@ -370,6 +375,14 @@ impl<'p> Sema<'p> {
             },
             _ => Err(mismatch(&v)),
         }
+    }
+}
+
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
     }
 }
 

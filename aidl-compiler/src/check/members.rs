@@ -280,9 +280,6 @@ fn validate(
             "ParcelableHolder can only be the type of a parcelable field",
         );
     }
-    if usage == Use::Const && !t.dims.is_empty() {
-        diags.error(t.span, "constants cannot be arrays");
-    }
     match ty {
         Ty::List(el) => {
             if el.is_primitive() {

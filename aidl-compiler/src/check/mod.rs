@@ -116,6 +116,50 @@ fn check_path(program: &Program, doc: &Document, decl: &Decl, diags: &mut Diagno
     }
 }
 
+/// Members (fields, methods, constants, enumerators, nested types) share one
+/// namespace; every later occurrence of a name is an error.
+fn check_duplicates(sema: &Sema<'_>, decl: &Decl, diags: &mut Diagnostics) {
+    let mut all: Vec<(&str, Span)> = decl
+        .consts()
+        .iter()
+        .map(|c| (c.name.as_str(), c.name_span))
+        .collect();
+    all.extend(decl.nested().iter().map(|n| (n.name.as_str(), n.name_span)));
+    match &decl.kind {
+        DeclKind::Interface(i) => {
+            all.extend(i.methods.iter().map(|m| (m.name.as_str(), m.name_span)))
+        }
+        DeclKind::Parcelable(p) | DeclKind::Union(p) => {
+            all.extend(p.fields.iter().map(|f| (f.name.as_str(), f.name_span)));
+        }
+        DeclKind::Enum(e) => all.extend(e.enumerators.iter().map(|en| (en.name.as_str(), en.span))),
+        DeclKind::Unstructured(_) => {}
+    }
+    all.sort_by_key(|(_, span)| span.start);
+    let mut first: HashMap<&str, Span> = HashMap::new();
+    for (name, span) in all {
+        match first.get(name) {
+            Some(prev) => {
+                let line = sema
+                    .program
+                    .sources
+                    .get(prev.file)
+                    .map_or(0, |f| f.line_col(prev.start).0);
+                diags.push(
+                    Diagnostic::error(
+                        span,
+                        format!("duplicate member `{name}` in `{}`", decl.name),
+                    )
+                    .with_hint(format!("`{name}` is first declared on line {line}")),
+                );
+            }
+            None => {
+                first.insert(name, span);
+            }
+        }
+    }
+}
+
 fn decl_target(d: &Decl) -> Target {
     match d.kind {
         DeclKind::Interface(_) => Target::Interface,
@@ -144,34 +188,16 @@ fn check_decl(sema: &Sema<'_>, decl: &Decl, at: DeclPath, diags: &mut Diagnostic
             format!("`{}` is a builtin type name", decl.name),
         );
     }
-    let mut names: HashMap<String, Span> = HashMap::new();
-    let mut dup = |name: &str, span: Span, diags: &mut Diagnostics| {
-        if names.insert(name.to_string(), span).is_some() {
-            diags.error(
-                span,
-                format!("duplicate member `{name}` in `{}`", decl.name),
-            );
-        }
-    };
+    check_duplicates(sema, decl, diags);
     for c in decl.consts() {
-        dup(&c.name, c.name_span, diags);
         members::check_const(sema, &scope, c, diags);
-    }
-    for n in decl.nested() {
-        dup(&n.name, n.name_span, diags);
     }
     match &decl.kind {
         DeclKind::Interface(i) => {
             // Methods share the member namespace with constants and types.
-            for m in &i.methods {
-                dup(&m.name, m.name_span, diags);
-            }
             members::check_interface(sema, &scope, decl, i, diags);
         }
         DeclKind::Parcelable(p) | DeclKind::Union(p) => {
-            for f in &p.fields {
-                dup(&f.name, f.name_span, diags);
-            }
             let mut params: HashMap<&str, ()> = HashMap::new();
             for t in &p.type_params {
                 if params.insert(t, ()).is_some() {
@@ -182,7 +208,6 @@ fn check_decl(sema: &Sema<'_>, decl: &Decl, at: DeclPath, diags: &mut Diagnostic
         }
         DeclKind::Enum(e) => {
             for en in &e.enumerators {
-                dup(&en.name, en.span, diags);
                 annotations::check(sema, &scope, &en.annotations, Target::Enumerator, diags);
             }
             if e.enumerators.is_empty() {

@@ -403,28 +403,32 @@ fn emit_stub(trait_name: &str, bn: &str, methods: &[MethodInfo], w: &mut Writer)
     w.close("}");
     w.close("}");
     w.blank();
-    let (data, reply) = if methods.is_empty() {
-        ("_data", "_reply")
+    let data = if methods.is_empty() { "_data" } else { "data" };
+    let reply = if methods.iter().all(|m| m.oneway) {
+        "_reply"
     } else {
-        ("data", "reply")
+        "reply"
     };
     w.open(format!("impl ::ipc_core::Remotable for {bn} {{"));
     w.open("fn descriptor() -> &'static str {");
     w.line("DESCRIPTOR");
     w.close("}");
     w.blank();
+    let code = if methods.is_empty() { "_code" } else { "code" };
     w.open(format!(
-        "fn on_transact(&self, code: ::ipc_core::TransactionCode, {data}: &mut ::ipc_core::Parcel, {reply}: &mut ::ipc_core::Parcel) -> ::ipc_core::Result<()> {{"
+        "fn on_transact(&self, {code}: ::ipc_core::TransactionCode, {data}: &mut ::ipc_core::Parcel, {reply}: &mut ::ipc_core::Parcel) -> ::ipc_core::Result<()> {{"
     ));
-    if !methods.is_empty() {
+    if methods.is_empty() {
+        w.line("Err(::ipc_core::StatusCode::UNKNOWN_TRANSACTION)");
+    } else {
         w.line("let service = &*self.0;");
+        w.open("match code {");
+        for m in methods {
+            stub_arm(m, w);
+        }
+        w.line("_ => Err(::ipc_core::StatusCode::UNKNOWN_TRANSACTION),");
+        w.close("}");
     }
-    w.open("match code {");
-    for m in methods {
-        stub_arm(m, w);
-    }
-    w.line("_ => Err(::ipc_core::StatusCode::UNKNOWN_TRANSACTION),");
-    w.close("}");
     w.close("}");
     w.close("}");
 }

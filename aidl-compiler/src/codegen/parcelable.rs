@@ -6,6 +6,7 @@ use super::types::Ctx;
 use super::writer::Writer;
 use crate::ast::*;
 use crate::check::flag;
+use crate::consteval::Value;
 use crate::types::Ty;
 use std::collections::HashSet;
 
@@ -37,8 +38,11 @@ fn members(ctx: &Ctx<'_, '_>, decl: &Decl, p: &Parcelable) -> Vec<Member> {
             };
             let value = f.default.as_ref().and_then(|e| ctx.sema.eval_as(e, &ctx.scope, &ty).ok());
             let default = match value {
+                // A declared zero is the type's default anyway.
+                Some(Value::Bool(false) | Value::Byte(0) | Value::Int(0) | Value::Long(0)) | None => {
+                    ctx.default_expr(&ty, nullable)
+                }
                 Some(v) => ctx.literal(&v, &ty, nullable),
-                None => ctx.default_expr(&ty, nullable),
             };
             Member {
                 name: ident(&f.name),
@@ -83,8 +87,11 @@ fn reaches(ctx: &Ctx<'_, '_>, from: &str, target: &str) -> bool {
     false
 }
 
-fn derives(decl: &Decl, members: &[Member]) -> String {
+fn derives(decl: &Decl, members: &[Member], default: bool) -> String {
     let mut list = vec!["Debug"];
+    if default {
+        list.push("Default");
+    }
     let auto = members.iter().all(|m| m.derivable);
     let rust_derive = decl.annotation("RustDerive");
     let wants = |name: &str| rust_derive.is_some_and(|a| flag(a, name));
@@ -182,7 +189,9 @@ pub(super) fn emit_struct(ctx: &Ctx<'_, '_>, decl: &Decl, p: &Parcelable, w: &mu
     let (g, name) = generics(decl);
     w.blank();
     w.doc(decl.doc.as_deref());
-    w.line(derives(decl, &ms));
+    // Derive `Default` when no member needs more than its type's default.
+    let plain_default = ms.iter().all(|m| m.default == "Default::default()");
+    w.line(derives(decl, &ms, plain_default));
     w.open(format!("pub struct {name} {{"));
     for m in &ms {
         w.doc(m.doc.as_deref());
@@ -190,19 +199,21 @@ pub(super) fn emit_struct(ctx: &Ctx<'_, '_>, decl: &Decl, p: &Parcelable, w: &mu
     }
     w.close("}");
 
-    w.blank();
-    w.open(format!(
-        "impl{} Default for {name} {{",
-        default_generics(decl)
-    ));
-    w.open("fn default() -> Self {");
-    w.open("Self {");
-    for m in &ms {
-        w.line(format!("{}: {},", m.name, m.default));
+    if !plain_default {
+        w.blank();
+        w.open(format!(
+            "impl{} Default for {name} {{",
+            default_generics(decl)
+        ));
+        w.open("fn default() -> Self {");
+        w.open("Self {");
+        for m in &ms {
+            w.line(format!("{}: {},", m.name, m.default));
+        }
+        w.close("}");
+        w.close("}");
+        w.close("}");
     }
-    w.close("}");
-    w.close("}");
-    w.close("}");
 
     let param = if ms.is_empty() { "_" } else { "p" };
     w.blank();
@@ -255,7 +266,7 @@ pub(super) fn emit_union(ctx: &Ctx<'_, '_>, decl: &Decl, p: &Parcelable, w: &mut
     let bare = ident(&decl.name);
     w.blank();
     w.doc(decl.doc.as_deref());
-    w.line(derives(decl, &ms));
+    w.line(derives(decl, &ms, false));
     w.open(format!("pub enum {name} {{"));
     for m in &ms {
         w.doc(m.doc.as_deref());

@@ -1,0 +1,6 @@
+@FixedSize
+parcelable BadFixedSize {
+    int ok;
+    String notFixed;
+    int[] alsoNot;
+}

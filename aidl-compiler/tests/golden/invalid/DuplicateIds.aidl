@@ -1,0 +1,5 @@
+interface DuplicateIds {
+    void a() = 1;
+    void b() = 1;
+    void c() = 16777115;
+}

@@ -1,0 +1,5 @@
+parcelable DuplicateMember {
+    int a;
+    String a;
+    const int a = 1;
+}

@@ -1,0 +1,5 @@
+enum EnumOutOfRange {
+    A = 100,
+    B,
+    C = A + 100,
+}

@@ -1,0 +1,6 @@
+parcelable ListOfPrimitive {
+    List<int> ints;
+    List raw;
+    Map<String, String> map;
+    int[][] jagged;
+}

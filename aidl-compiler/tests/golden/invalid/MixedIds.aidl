@@ -1,0 +1,5 @@
+interface MixedIds {
+    void a() = 1;
+    void b();
+    void c();
+}

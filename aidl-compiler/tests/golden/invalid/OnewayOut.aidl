@@ -1,0 +1,5 @@
+import golden.types.Point;
+
+oneway interface OnewayOut {
+    void fill(out int[] values, inout Point p);
+}

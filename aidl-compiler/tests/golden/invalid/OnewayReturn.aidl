@@ -1,0 +1,3 @@
+interface OnewayReturn {
+    oneway int count();
+}

@@ -1,0 +1,4 @@
+parcelable RecursiveParcelable {
+    int value;
+    RecursiveParcelable next;
+}

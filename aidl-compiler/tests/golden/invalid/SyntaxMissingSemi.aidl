@@ -1,0 +1,4 @@
+interface SyntaxMissingSemi {
+    void first(int x)
+    void second();
+}

@@ -1,0 +1,4 @@
+union UnionDefault {
+    int a = 1;
+    int b = 2;
+}

@@ -1,0 +1,5 @@
+@Vintf
+interface UnknownAnnotation {
+    @nullable(heep=true) String name();
+    @Backing(type="short") void m();
+}

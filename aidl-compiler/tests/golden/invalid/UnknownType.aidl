@@ -1,0 +1,4 @@
+interface UnknownType {
+    Strng name();
+    void take(in Pointt p);
+}

@@ -1,0 +1,6 @@
+import golden.types.Missing;
+import golden.types.Point;
+
+interface UnresolvedImport {
+    Point get();
+}

@@ -1,0 +1,5 @@
+import golden.foreign.Foreign;
+
+interface UnstructuredNoRustType {
+    Foreign get();
+}

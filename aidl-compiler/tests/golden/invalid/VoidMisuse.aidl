@@ -1,0 +1,4 @@
+parcelable VoidMisuse {
+    void nothing;
+    ParcelableHolder[] holders;
+}

@@ -1,0 +1,3 @@
+package golden.foreign;
+
+parcelable Foreign cpp_header "foreign.h";

@@ -1,0 +1,4 @@
+package golden.annotated;
+
+@JavaOnlyStableParcelable
+parcelable JavaOnly rust_type "crate::native::Native";

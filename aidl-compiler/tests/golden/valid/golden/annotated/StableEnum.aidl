@@ -1,0 +1,8 @@
+package golden.annotated;
+
+@VintfStability
+@Backing(type="int")
+enum StableEnum {
+    @Hide A,
+    B,
+}

@@ -1,0 +1,6 @@
+package golden.basic;
+
+@Descriptor(value="android.os.ICustomName")
+interface IDescriptor {
+    void call();
+}

@@ -1,0 +1,4 @@
+package golden.basic;
+
+/** An interface with no methods at all. */
+interface IEmpty {}

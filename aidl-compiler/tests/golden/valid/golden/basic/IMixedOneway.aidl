@@ -1,0 +1,7 @@
+package golden.basic;
+
+interface IMixedOneway {
+    oneway void notify(int what);
+    int query(int what);
+    oneway void notifyMany(in int[] what);
+}

@@ -1,0 +1,6 @@
+package golden.behave;
+
+interface ICallback {
+    oneway void onEvent(int n);
+    int twice(int v);
+}

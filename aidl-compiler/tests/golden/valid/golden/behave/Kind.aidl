@@ -1,0 +1,4 @@
+package golden.behave;
+
+@Backing(type="int")
+enum Kind { SMALL = 1, LARGE = 100 }

@@ -1,0 +1,8 @@
+package golden.behave;
+
+union Payload {
+    int number;
+    String text;
+    Item item;
+    Kind kind;
+}

@@ -1,0 +1,9 @@
+package golden.types;
+
+/** Default backing: byte. */
+enum Color {
+    RED,
+    /** Green. */
+    GREEN,
+    BLUE,
+}

@@ -1,0 +1,7 @@
+package golden.types;
+
+@FixedSize
+union FixedInner {
+    int i;
+    double d;
+}

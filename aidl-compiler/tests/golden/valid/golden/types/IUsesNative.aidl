@@ -1,0 +1,6 @@
+package golden.types;
+
+interface IUsesNative {
+    Native roundTrip(in Native n);
+    void fill(out Native n);
+}

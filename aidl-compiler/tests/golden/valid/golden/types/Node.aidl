@@ -1,0 +1,7 @@
+package golden.types;
+
+/** A linked list: `@nullable` breaks the recursion with a Box. */
+parcelable Node {
+    int value;
+    @nullable Node next;
+}

@@ -1,0 +1,8 @@
+package golden.types;
+
+/** A generic parcelable. */
+parcelable Pair<A, B> {
+    A first;
+    B second;
+    List<A> firsts;
+}
