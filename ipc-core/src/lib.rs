@@ -27,8 +27,8 @@ pub use binder::{
 };
 pub use parcel::{Parcel, ParcelFileDescriptor, Parcelable, ParcelableHolder, ParcelableMetadata};
 pub use runtime::{
-    calling_gid, calling_pid, calling_uid, connect, join_thread_pool, serve, set_max_threads,
-    start_thread_pool,
+    calling_gid, calling_pid, calling_uid, connect, join_thread_pool, serve, serve_listener,
+    set_max_threads, start_thread_pool,
 };
 pub use status::{BinderResult, ExceptionCode, Status, StatusCode};
 

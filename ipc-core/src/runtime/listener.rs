@@ -40,6 +40,10 @@ impl Listener {
         Listener::start(socket, root, Some(path.to_owned()), false)
     }
 
+    pub(crate) fn adopt(socket: UnixListener, root: Option<SpIBinder>) -> Result<Listener> {
+        Listener::start(socket, root, None, false)
+    }
+
     pub(crate) fn bind_abstract(name: &str) -> Result<Listener> {
         use std::os::linux::net::SocketAddrExt;
         let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())

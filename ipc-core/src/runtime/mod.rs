@@ -97,6 +97,17 @@ pub fn serve(path: impl AsRef<Path>, root: &SpIBinder) -> Result<Listener> {
     Ok(listener)
 }
 
+/// Publishes `root` on a socket that is already bound and listening (for example one
+/// handed over by systemd socket activation). The socket is not unlinked on drop.
+pub fn serve_listener(
+    socket: std::os::unix::net::UnixListener,
+    root: &SpIBinder,
+) -> Result<Listener> {
+    let listener = Listener::adopt(socket, Some(root.clone()))?;
+    start_thread_pool();
+    Ok(listener)
+}
+
 /// Connects to the process serving `path` and returns a proxy for its root object.
 pub fn connect(path: impl AsRef<Path>) -> Result<SpIBinder> {
     let stream = UnixStream::connect(path.as_ref()).map_err(|e| {
