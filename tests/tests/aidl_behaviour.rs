@@ -1,0 +1,380 @@
+//! Behaviour of generated code, in process: a generated proxy over a loopback
+//! binder (every call goes through `transact` and real parcels) reaches the
+//! generated stub of `golden.behave.IEverything`, and results, `out`/`inout`
+//! values and errors come back exactly.
+
+include!(concat!(env!("OUT_DIR"), "/aidl.rs"));
+
+/// The Rust side of `golden.types.Native` (`rust_type "crate::native::Native"`).
+pub mod native {
+    #[derive(Debug, Default)]
+    pub struct Native(pub i32);
+
+    impl ipc_core::Parcelable for Native {
+        fn write_to_parcel(&self, parcel: &mut ipc_core::Parcel) -> ipc_core::Result<()> {
+            parcel.write(&self.0)
+        }
+        fn read_from_parcel(&mut self, parcel: &mut ipc_core::Parcel) -> ipc_core::Result<()> {
+            self.0 = parcel.read()?;
+            Ok(())
+        }
+    }
+    ipc_core::impl_parcelable!(Native);
+}
+
+use aidl::golden::behave::ICallback::{BnCallback, ICallback};
+use aidl::golden::behave::IEverything::{self as everything, BnEverything, IEverything};
+use aidl::golden::behave::Item::Item;
+use aidl::golden::behave::Kind::Kind;
+use aidl::golden::behave::Payload::Payload;
+use ipc_core::{
+    BinderResult, ExceptionCode, Interface, ParcelFileDescriptor, SpIBinder, Status, StatusCode,
+    Strong,
+};
+use std::sync::atomic::{AtomicI32, Ordering};
+
+#[derive(Default)]
+struct Everything {
+    fired: AtomicI32,
+}
+
+impl Interface for Everything {}
+
+impl IEverything for Everything {
+    fn prims(&self, z: bool, b: i8, c: u16, i: i32, l: i64, f: f32, d: f64) -> BinderResult<bool> {
+        Ok(z && b == -7 && c == 0x263A && i == i32::MIN && l == i64::MAX && f == 1.5 && d == -2.25)
+    }
+    fn strings(&self, s: &str, n: Option<&str>, u: &str) -> BinderResult<String> {
+        Ok(format!("{s}|{}|{u}", n.unwrap_or("<null>")))
+    }
+    fn nullableRet(&self, give: bool) -> BinderResult<Option<String>> {
+        Ok(give.then(|| "given".to_owned()))
+    }
+    fn arrays(
+        &self,
+        a: &[i32],
+        doubled: &mut Vec<i32>,
+        strs: &mut Vec<String>,
+        bytes: &[u8],
+    ) -> BinderResult<Vec<i32>> {
+        // An out array arrives sized like the caller's, filled with defaults.
+        assert!(doubled.iter().all(|v| *v == 0));
+        *doubled = a.iter().map(|v| v * 2).collect();
+        strs.push(format!("{} bytes", bytes.len()));
+        Ok(a.iter().rev().copied().collect())
+    }
+    fn lists(&self, l: &[String], items: &mut Vec<Item>) -> BinderResult<Vec<String>> {
+        *items = l
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Item {
+                id: i as i32,
+                name: s.clone(),
+                ..Item::default()
+            })
+            .collect();
+        Ok(l.iter().map(|s| s.to_uppercase()).collect())
+    }
+    fn nullableArrays(
+        &self,
+        a: Option<&[i32]>,
+        b: &mut Option<Vec<i32>>,
+    ) -> BinderResult<Option<Vec<i32>>> {
+        *b = a.map(|a| a.iter().map(|v| v + 1).collect());
+        Ok(a.map(<[i32]>::to_vec))
+    }
+    fn fixed(&self, m: &[[i32; 3]; 2], f: &mut [i64; 4]) -> BinderResult<[[i32; 3]; 2]> {
+        *f = [1, 2, 3, 4];
+        Ok([m[1], m[0]])
+    }
+    fn parcelables(
+        &self,
+        a: &Item,
+        b: &mut Item,
+        c: &mut Item,
+        d: Option<&Item>,
+    ) -> BinderResult<Item> {
+        assert_eq!(
+            *b,
+            Item::default(),
+            "an out parcelable arrives as its default"
+        );
+        *b = Item {
+            id: a.id + 1,
+            child: Some(Box::new(a.clone())),
+            ..a.clone()
+        };
+        c.tags.push(99);
+        c.kind = Kind::LARGE;
+        Ok(d.cloned().unwrap_or_default())
+    }
+    fn unions(&self, p: &Payload, q: &mut Payload) -> BinderResult<Payload> {
+        *q = p.clone();
+        Ok(match p {
+            Payload::number(n) => Payload::text(n.to_string()),
+            Payload::text(t) => Payload::number(t.len() as i32),
+            Payload::item(i) => Payload::kind(i.kind),
+            Payload::kind(k) => Payload::item(Item {
+                kind: *k,
+                ..Item::default()
+            }),
+        })
+    }
+    fn enums(&self, k: Kind, ks: &[Kind], out1: &mut Vec<Kind>) -> BinderResult<Kind> {
+        *out1 = ks.iter().rev().copied().collect();
+        Ok(if k == Kind::SMALL {
+            Kind::LARGE
+        } else {
+            Kind::SMALL
+        })
+    }
+    fn interfaces(
+        &self,
+        cb: &Strong<dyn ICallback>,
+        none: Option<&Strong<dyn ICallback>>,
+        v: i32,
+    ) -> BinderResult<i32> {
+        assert!(none.is_none());
+        cb.onEvent(v)?;
+        cb.twice(v)
+    }
+    fn echoCallback(&self, cb: &Strong<dyn ICallback>) -> BinderResult<Strong<dyn ICallback>> {
+        Ok(cb.clone())
+    }
+    fn binders(&self, b: &SpIBinder) -> BinderResult<SpIBinder> {
+        Ok(b.clone())
+    }
+    fn fds(&self, fd: &ParcelFileDescriptor) -> BinderResult<ParcelFileDescriptor> {
+        Ok(fd.try_clone()?)
+    }
+    fn fail(&self, code: i32, message: &str) -> BinderResult<()> {
+        if code == 0 {
+            return Err(Status::new_exception(
+                ExceptionCode::ILLEGAL_STATE,
+                Some(message),
+            ));
+        }
+        Err(Status::new_service_specific_error(code, Some(message)))
+    }
+    fn fire(&self, seq: i32) -> BinderResult<()> {
+        self.fired.fetch_add(seq, Ordering::SeqCst);
+        Ok(())
+    }
+    fn fired(&self) -> BinderResult<i32> {
+        Ok(self.fired.load(Ordering::SeqCst))
+    }
+}
+
+struct Callback {
+    events: AtomicI32,
+}
+
+impl Interface for Callback {}
+
+impl ICallback for Callback {
+    fn onEvent(&self, n: i32) -> BinderResult<()> {
+        self.events.fetch_add(n, Ordering::SeqCst);
+        Ok(())
+    }
+    fn twice(&self, v: i32) -> BinderResult<i32> {
+        Ok(v * 2)
+    }
+}
+
+/// A proxy that reaches the stub only through parcels.
+fn proxy() -> Strong<dyn IEverything> {
+    let local = BnEverything::new_binder(Everything::default());
+    let proxy: Strong<dyn IEverything> = local.as_binder().loopback().into_interface().unwrap();
+    assert!(proxy.as_binder().is_remote());
+    proxy
+}
+
+#[test]
+fn primitives_and_strings() {
+    let p = proxy();
+    assert_eq!(
+        p.prims(true, -7, 0x263A, i32::MIN, i64::MAX, 1.5, -2.25),
+        Ok(true)
+    );
+    assert_eq!(
+        p.prims(true, -7, 0x263A, i32::MIN, i64::MAX, 1.5, 0.0),
+        Ok(false)
+    );
+    assert_eq!(p.strings("a", Some("b"), "ü"), Ok("a|b|ü".to_owned()));
+    assert_eq!(p.strings("", None, "世界"), Ok("|<null>|世界".to_owned()));
+    assert_eq!(p.nullableRet(true), Ok(Some("given".to_owned())));
+    assert_eq!(p.nullableRet(false), Ok(None));
+}
+
+#[test]
+fn arrays_lists_and_fixed_arrays_with_out_and_inout() {
+    let p = proxy();
+    let mut doubled = vec![0; 3];
+    let mut strs = vec!["kept".to_owned()];
+    assert_eq!(
+        p.arrays(&[1, 2, 3], &mut doubled, &mut strs, &[0, 255]),
+        Ok(vec![3, 2, 1])
+    );
+    assert_eq!(doubled, [2, 4, 6]);
+    assert_eq!(strs, ["kept", "2 bytes"]);
+
+    let mut items = Vec::new();
+    assert_eq!(
+        p.lists(&["x".into(), "y".into()], &mut items),
+        Ok(vec!["X".to_owned(), "Y".to_owned()])
+    );
+    assert_eq!(
+        items
+            .iter()
+            .map(|i| (i.id, i.name.as_str()))
+            .collect::<Vec<_>>(),
+        [(0, "x"), (1, "y")]
+    );
+
+    let mut b = Some(vec![0; 2]);
+    assert_eq!(
+        p.nullableArrays(Some(&[5, 6]), &mut b),
+        Ok(Some(vec![5, 6]))
+    );
+    assert_eq!(b, Some(vec![6, 7]));
+    let mut b = None;
+    assert_eq!(p.nullableArrays(None, &mut b), Ok(None));
+    assert_eq!(b, None);
+
+    let mut f = [0i64; 4];
+    assert_eq!(
+        p.fixed(&[[1, 2, 3], [4, 5, 6]], &mut f),
+        Ok([[4, 5, 6], [1, 2, 3]])
+    );
+    assert_eq!(f, [1, 2, 3, 4]);
+}
+
+#[test]
+fn parcelables_unions_and_enums() {
+    let p = proxy();
+    let a = Item {
+        id: 1,
+        name: "a".into(),
+        tags: vec![1, 2],
+        ..Item::default()
+    };
+    let mut b = Item::default();
+    let mut c = Item {
+        id: 3,
+        ..Item::default()
+    };
+    let ret = p.parcelables(&a, &mut b, &mut c, None).unwrap();
+    assert_eq!(ret, Item::default());
+    assert_eq!(ret.name, "unnamed");
+    assert_eq!(
+        b,
+        Item {
+            id: 2,
+            child: Some(Box::new(a.clone())),
+            ..a.clone()
+        }
+    );
+    assert_eq!(
+        (c.id, c.tags.as_slice(), c.kind),
+        (3, &[99][..], Kind::LARGE)
+    );
+    assert_eq!(p.parcelables(&a, &mut b, &mut c, Some(&a)).unwrap(), a);
+
+    let mut q = Payload::default();
+    assert_eq!(
+        p.unions(&Payload::number(12), &mut q),
+        Ok(Payload::text("12".into()))
+    );
+    assert_eq!(q, Payload::number(12));
+    assert_eq!(
+        p.unions(&Payload::text("four".into()), &mut q),
+        Ok(Payload::number(4))
+    );
+    assert_eq!(
+        p.unions(&Payload::item(a.clone()), &mut q),
+        Ok(Payload::kind(Kind::SMALL))
+    );
+    assert_eq!(q, Payload::item(a));
+
+    let mut out = Vec::new();
+    assert_eq!(
+        p.enums(Kind::SMALL, &[Kind::SMALL, Kind(7), Kind::LARGE], &mut out),
+        Ok(Kind::LARGE)
+    );
+    assert_eq!(out, [Kind::LARGE, Kind(7), Kind::SMALL]);
+}
+
+#[test]
+fn interfaces_binders_and_fds() {
+    let p = proxy();
+    let callback = Callback {
+        events: AtomicI32::new(0),
+    };
+    let cb = BnCallback::new_binder(callback);
+    assert_eq!(p.interfaces(&cb, None, 21), Ok(42));
+    // The callback went through a parcel and came home as the same object.
+    let back = p.echoCallback(&cb).unwrap();
+    assert_eq!(back, cb);
+    assert_eq!(back.twice(4), Ok(8));
+    let binder = cb.as_binder();
+    assert_eq!(p.binders(&binder), Ok(binder));
+
+    let file = tempfile::tempfile().unwrap();
+    let pfd = ParcelFileDescriptor::new(std::os::fd::OwnedFd::from(file));
+    let dup = p.fds(&pfd).unwrap();
+    use std::os::fd::AsRawFd;
+    assert_ne!(
+        dup.as_raw_fd(),
+        pfd.as_raw_fd(),
+        "a received fd is a new descriptor"
+    );
+}
+
+#[test]
+fn errors_come_back_exactly() {
+    let p = proxy();
+    let err = p.fail(everything::ERROR_ASKED, "as asked").unwrap_err();
+    assert_eq!(err.exception_code(), ExceptionCode::SERVICE_SPECIFIC);
+    assert_eq!(err.service_specific_error(), 42);
+    assert_eq!(err.message(), "as asked");
+    let err = p.fail(0, "bad state").unwrap_err();
+    assert_eq!(err.exception_code(), ExceptionCode::ILLEGAL_STATE);
+    assert_eq!(err.message(), "bad state");
+}
+
+#[test]
+fn oneway_calls_and_meta_transactions() {
+    let p = proxy();
+    for seq in 1..=4 {
+        p.fire(seq).unwrap();
+    }
+    assert_eq!(p.fired(), Ok(10));
+    assert_eq!(p.getInterfaceVersion(), Ok(everything::VERSION));
+    assert_eq!(p.getInterfaceVersion(), Ok(3));
+    assert_eq!(p.getInterfaceHash(), Ok("notahash".to_owned()));
+}
+
+#[test]
+fn the_stub_checks_token_and_code() {
+    let binder = BnEverything::new_binder(Everything::default()).as_binder();
+    let mut data = ipc_core::Parcel::new();
+    data.write_interface_token("golden.behave.ICallback")
+        .unwrap();
+    assert_eq!(
+        binder
+            .transact(everything::transactions::fired, data, 0)
+            .unwrap_err(),
+        StatusCode::BAD_TYPE
+    );
+    let mut data = ipc_core::Parcel::new();
+    data.write_interface_token(everything::DESCRIPTOR).unwrap();
+    assert_eq!(
+        binder.transact(12345, data, 0).unwrap_err(),
+        StatusCode::UNKNOWN_TRANSACTION
+    );
+    // Wrong interface through the cast is refused too.
+    assert_eq!(
+        binder.into_interface::<dyn ICallback>().unwrap_err(),
+        StatusCode::BAD_TYPE
+    );
+}
