@@ -100,6 +100,12 @@ impl Parcelable for PointV0 {
     }
 }
 
+impl ParcelableMetadata for PointV0 {
+    fn descriptor() -> &'static str {
+        "ipc.test.PointV0"
+    }
+}
+
 ipc_core::impl_parcelable!(PointV0);
 
 /// A newer version of [`Point`] with two more trailing fields.
