@@ -92,11 +92,12 @@ impl WireParcel {
 /// One message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Message {
-    /// The handshake, sent by both sides first: version, the sender's address, and
-    /// (from a server) its root object.
+    /// The handshake, sent by both sides first: version, the sender's address, the
+    /// largest transaction it accepts, and (from a server) its root object.
     Hello {
         version: u32,
         address: String,
+        max_transaction: u32,
         root: Option<(u64, Token)>,
     },
     /// A call to object `target` of the receiver. `parent` is non-zero when the call
@@ -201,11 +202,13 @@ pub(crate) fn encode(message: &Message, fds: usize) -> Result<Vec<u8>> {
         Message::Hello {
             version,
             address,
+            max_transaction,
             root,
         } => {
             w.u32(MAGIC);
             w.u32(*version);
             w.bytes(address.as_bytes())?;
+            w.u32(*max_transaction);
             match root {
                 Some((id, token)) => {
                     w.u8(1);
@@ -346,6 +349,7 @@ pub(crate) fn decode(frame: &[u8]) -> Result<Message> {
             }
             let version = r.u32()?;
             let address = r.string()?;
+            let max_transaction = r.u32()?;
             let root = match r.u8()? {
                 0 => None,
                 1 => Some((r.u64()?, r.token()?)),
@@ -354,6 +358,7 @@ pub(crate) fn decode(frame: &[u8]) -> Result<Message> {
             Message::Hello {
                 version,
                 address,
+                max_transaction,
                 root,
             }
         }
@@ -437,11 +442,13 @@ mod tests {
             Message::Hello {
                 version: 1,
                 address: "abc".into(),
+                max_transaction: 1 << 20,
                 root: Some((1, [3; 16])),
             },
             Message::Hello {
                 version: 9,
                 address: String::new(),
+                max_transaction: 0,
                 root: None,
             },
             Message::Transaction {

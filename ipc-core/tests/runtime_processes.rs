@@ -25,6 +25,12 @@ const CALL_HELD: u32 = 8;
 const DROP_HELD: u32 = 9;
 const SLEEP: u32 = 10;
 const CONCURRENT_MAX: u32 = 11;
+const SHARED_OBJECT: u32 = 12;
+const ECHO_BINDER: u32 = 13;
+const CALL_HELD_LATER: u32 = 14;
+const STATS: u32 = 15;
+const SLOW_RECORD: u32 = 16;
+const ECHO_BYTES: u32 = 17;
 
 /// A test service: each code does one small thing.
 #[derive(Default)]
@@ -34,6 +40,7 @@ struct TestService {
     running: AtomicUsize,
     max_running: AtomicUsize,
     dropped: Option<Arc<AtomicBool>>,
+    shared: Mutex<Option<SpIBinder>>,
 }
 
 impl Drop for TestService {
@@ -116,7 +123,9 @@ impl Remotable for TestService {
                 Ok(())
             }
             SLEEP => {
+                self.running.fetch_add(1, Ordering::SeqCst);
                 std::thread::sleep(Duration::from_millis(data.read::<i32>()? as u64));
+                self.running.fetch_sub(1, Ordering::SeqCst);
                 Ok(())
             }
             CONCURRENT_MAX => {
@@ -126,6 +135,49 @@ impl Remotable for TestService {
                 self.running.fetch_sub(1, Ordering::SeqCst);
                 reply.write(&(self.max_running.load(Ordering::SeqCst) as i32))
             }
+            SHARED_OBJECT => {
+                let mut shared = self.shared.lock().unwrap();
+                let object =
+                    shared.get_or_insert_with(|| SpIBinder::new_local(TestService::default()));
+                reply.write(&*object)
+            }
+            ECHO_BINDER => reply.write(&data.read::<SpIBinder>()?),
+            CALL_HELD_LATER => {
+                // Call the held object from a thread of our own, after this call returns.
+                let held = self
+                    .held
+                    .lock()
+                    .unwrap()
+                    .clone()
+                    .ok_or(StatusCode::NAME_NOT_FOUND)?;
+                let value: i32 = data.read()?;
+                std::thread::spawn(move || {
+                    std::thread::sleep(Duration::from_millis(50));
+                    let mut call = Parcel::new();
+                    call.write(&value).unwrap();
+                    held.transact(RECORD, call, 0).unwrap();
+                });
+                Ok(())
+            }
+            STATS => {
+                reply.write(&(std::fs::read_dir("/proc/self/fd").unwrap().count() as i32))?;
+                let status = std::fs::read_to_string("/proc/self/status").unwrap();
+                let threads = status
+                    .lines()
+                    .find_map(|l| l.strip_prefix("Threads:"))
+                    .unwrap()
+                    .trim()
+                    .parse::<i32>()
+                    .unwrap();
+                reply.write(&threads)?;
+                reply.write(&(self.running.load(Ordering::SeqCst) as i32))
+            }
+            SLOW_RECORD => {
+                std::thread::sleep(Duration::from_micros(300));
+                self.recorded.lock().unwrap().push(data.read()?);
+                Ok(())
+            }
+            ECHO_BYTES => reply.write(&data.read::<Vec<u8>>()?),
             _ => Err(StatusCode::UNKNOWN_TRANSACTION),
         }
     }
@@ -140,6 +192,10 @@ fn child_main() {
     let path = std::env::var("IPC_TEST_SOCKET").unwrap();
     match role.as_str() {
         "server" => {
+            tracing_subscriber::fmt()
+                .with_writer(std::io::stderr)
+                .with_ansi(false)
+                .init();
             let threads: usize = std::env::var("IPC_TEST_THREADS")
                 .map(|t| t.parse().unwrap())
                 .unwrap_or(4);
@@ -168,6 +224,33 @@ fn child_main() {
             data.write(&41i32).unwrap();
             let mut reply = first.transact(CALL_HELD, data, 0).unwrap();
             println!("relayed {}", reply.read::<i32>().unwrap());
+            std::process::exit(0);
+        }
+        "caller" => {
+            // Call SLEEP and get killed in the middle of it.
+            let root = ipc_core::connect(&path).unwrap();
+            let mut data = Parcel::new();
+            data.write(&800i32).unwrap();
+            let _ = root.transact(SLEEP, data, 0);
+            std::process::exit(0);
+        }
+        "hammer" => {
+            let root = ipc_core::connect(&path).unwrap();
+            let threads: Vec<_> = (0..4)
+                .map(|t| {
+                    let root = root.clone();
+                    std::thread::spawn(move || {
+                        for i in 0..1000 {
+                            let v = t * 100_000 + i;
+                            assert_eq!(add_one(&root, v), Ok(v + 1));
+                        }
+                    })
+                })
+                .collect();
+            for t in threads {
+                t.join().unwrap();
+            }
+            println!("hammer done");
             std::process::exit(0);
         }
         other => panic!("unknown role {other}"),
@@ -471,4 +554,438 @@ fn concurrent_callers_are_served_by_a_bounded_pool() {
         max <= 4,
         "never more than the pool's 4 threads at once, saw {max}"
     );
+}
+
+fn stats(root: &SpIBinder) -> (i32, i32, i32) {
+    let mut reply = root.transact(STATS, Parcel::new(), 0).unwrap();
+    (
+        reply.read().unwrap(),
+        reply.read().unwrap(),
+        reply.read().unwrap(),
+    )
+}
+
+#[test]
+fn object_identity_is_kept_both_ways() {
+    let _w = Watchdog::new("identity-objects", 30);
+    let (_server, root) = server("objects", 2);
+    // The same remote object received twice is the same proxy.
+    let a: SpIBinder = root
+        .transact(SHARED_OBJECT, Parcel::new(), 0)
+        .unwrap()
+        .read()
+        .unwrap();
+    let b: SpIBinder = root
+        .transact(SHARED_OBJECT, Parcel::new(), 0)
+        .unwrap()
+        .read()
+        .unwrap();
+    assert!(a.is_remote());
+    assert_eq!(a, b);
+    assert_eq!(add_one(&a, 1), Ok(2));
+    // Our own object sent out comes home as the local object itself.
+    let me = SpIBinder::new_local(TestService::default());
+    let mut data = Parcel::new();
+    data.write(&me).unwrap();
+    let back: SpIBinder = root.transact(ECHO_BINDER, data, 0).unwrap().read().unwrap();
+    assert!(!back.is_remote());
+    assert_eq!(back, me);
+    // A remote object sent back to its owner's peer stays the same proxy here.
+    let mut data = Parcel::new();
+    data.write(&a).unwrap();
+    let again: SpIBinder = root.transact(ECHO_BINDER, data, 0).unwrap().read().unwrap();
+    assert_eq!(again, a);
+}
+
+#[test]
+fn the_server_calls_back_from_its_own_thread_while_the_client_is_idle() {
+    let _w = Watchdog::new("idle-callback", 30);
+    ipc_core::start_thread_pool();
+    let (_server, root) = server("idle-callback", 2);
+    let service = Arc::new(Mutex::new(Vec::new()));
+    struct Recorder(Arc<Mutex<Vec<i32>>>);
+    impl Remotable for Recorder {
+        fn descriptor() -> &'static str {
+            "test.IRecorder"
+        }
+        fn on_transact(
+            &self,
+            code: u32,
+            data: &mut Parcel,
+            _reply: &mut Parcel,
+        ) -> ipc_core::Result<()> {
+            assert_eq!(code, RECORD);
+            self.0.lock().unwrap().push(data.read()?);
+            Ok(())
+        }
+    }
+    let me = SpIBinder::new_local(Recorder(service.clone()));
+    let mut data = Parcel::new();
+    data.write(&me).unwrap();
+    root.transact(HOLD, data, 0).unwrap();
+    let mut data = Parcel::new();
+    data.write(&77i32).unwrap();
+    root.transact(CALL_HELD_LATER, data, 0).unwrap();
+    // No call of ours is in flight now: our pool runs the callback.
+    wait_until("the callback", 10, || {
+        service.lock().unwrap().as_slice() == [77]
+    });
+}
+
+#[test]
+fn objects_held_by_a_process_that_dies_are_released() {
+    let _w = Watchdog::new("holder-death", 30);
+    ipc_core::start_thread_pool();
+    let (mut server, root) = server("holder-death", 2);
+    let dropped = Arc::new(AtomicBool::new(false));
+    let mut service = TestService::default();
+    service.dropped = Some(dropped.clone());
+    let me = SpIBinder::new_local(service);
+    let mut data = Parcel::new();
+    data.write(&me).unwrap();
+    root.transact(HOLD, data, 0).unwrap();
+    drop(me);
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(
+        !dropped.load(Ordering::SeqCst),
+        "the server still holds our object"
+    );
+    server.0.kill().unwrap();
+    server.0.wait().unwrap();
+    wait_until("the release after the holder died", 10, || {
+        dropped.load(Ordering::SeqCst)
+    });
+}
+
+#[test]
+fn a_client_killed_mid_call_leaks_nothing_in_the_server() {
+    let _w = Watchdog::new("client-kill", 60);
+    let (_server, root) = server("client-kill", 2);
+    // Grow the pool to its bound first, so thread counts are comparable.
+    let warm: Vec<_> = (0..3)
+        .map(|_| {
+            let root = root.clone();
+            std::thread::spawn(move || {
+                let mut data = Parcel::new();
+                data.write(&100i32).unwrap();
+                root.transact(SLEEP, data, 0).unwrap();
+            })
+        })
+        .collect();
+    warm.into_iter().for_each(|t| t.join().unwrap());
+    let (fds, threads, _) = stats(&root);
+    for round in 0..3 {
+        let mut caller = spawn("caller", &socket_path("client-kill"), &[]);
+        wait_until("the caller's call to start", 10, || stats(&root).2 == 1);
+        caller.0.kill().unwrap();
+        caller.0.wait().unwrap();
+        wait_until("the server to settle", 20, || {
+            let (f, t, running) = stats(&root);
+            running == 0 && f == fds && t == threads
+        });
+        eprintln!("round {round}: back to {fds} fds, {threads} threads");
+    }
+}
+
+#[test]
+fn eight_processes_of_four_threads_against_a_pool_of_four() {
+    let _w = Watchdog::new("hammer", 120);
+    let (_server, root) = server("hammer", 4);
+    let children: Vec<_> = (0..8)
+        .map(|_| spawn("hammer", &socket_path("hammer"), &[]))
+        .collect();
+    for mut child in children {
+        let mut out = String::new();
+        child
+            .0
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        assert!(
+            out.contains("hammer done"),
+            "a hammer process failed: {out}"
+        );
+        assert!(child.0.wait().unwrap().success());
+    }
+    assert_eq!(add_one(&root, 1), Ok(2));
+}
+
+#[test]
+fn fds_do_not_leak_in_the_receiver() {
+    let _w = Watchdog::new("fd-leak", 30);
+    let (_server, root) = server("fd-leak", 2);
+    let (fds, _, _) = stats(&root);
+    for i in 0..200 {
+        let (read, write) = nix::unistd::pipe().unwrap();
+        std::fs::File::from(write)
+            .write_all(format!("{i}").as_bytes())
+            .unwrap();
+        let mut data = Parcel::new();
+        data.write(&ParcelFileDescriptor::new(read)).unwrap();
+        assert_eq!(
+            root.transact(READ_FD, data, 0)
+                .unwrap()
+                .read::<String>()
+                .unwrap(),
+            i.to_string()
+        );
+    }
+    assert_eq!(stats(&root).0, fds);
+}
+
+#[test]
+fn an_oversized_transaction_fails_cleanly_and_the_connection_lives_on() {
+    let _w = Watchdog::new("too-large", 30);
+    let path = socket_path("too-large");
+    let mut child = spawn(
+        "server",
+        &path,
+        &[("BINDER_IPC_MAX_TRANSACTION_SIZE", "65536".into())],
+    );
+    wait_ready(&mut child);
+    let root = ipc_core::connect(&path).unwrap();
+    let mut data = Parcel::new();
+    data.write(&vec![7u8; 60_000]).unwrap();
+    assert_eq!(
+        root.transact(ECHO_BYTES, data, 0)
+            .unwrap()
+            .read::<Vec<u8>>()
+            .unwrap()
+            .len(),
+        60_000
+    );
+    let mut data = Parcel::new();
+    data.write(&vec![7u8; 100_000]).unwrap();
+    assert_eq!(
+        root.transact(ECHO_BYTES, data, 0).unwrap_err(),
+        StatusCode::FAILED_TRANSACTION
+    );
+    assert_eq!(add_one(&root, 1), Ok(2));
+}
+
+#[test]
+fn a_full_oneway_queue_slows_the_sender_and_loses_nothing() {
+    let _w = Watchdog::new("backpressure", 60);
+    let path = socket_path("backpressure");
+    let mut child = spawn(
+        "server",
+        &path,
+        &[("BINDER_IPC_MAX_PENDING_ONEWAY", "8".into())],
+    );
+    wait_ready(&mut child);
+    let root = ipc_core::connect(&path).unwrap();
+    for i in 0..2000 {
+        let mut data = Parcel::new();
+        data.write(&i).unwrap();
+        root.transact(SLOW_RECORD, data, FLAG_ONEWAY).unwrap();
+    }
+    let mut recorded = Vec::new();
+    wait_until("every oneway call", 30, || {
+        let mut reply = root.transact(RECORDED, Parcel::new(), 0).unwrap();
+        recorded = reply.read::<Vec<i32>>().unwrap();
+        recorded.len() == 2000
+    });
+    assert_eq!(recorded, (0..2000).collect::<Vec<_>>());
+}
+
+fn wait_ready(child: &mut ChildProc) {
+    let mut out = child.0.stdout.take().unwrap();
+    let mut seen = Vec::new();
+    let mut byte = [0u8; 1];
+    while !String::from_utf8_lossy(&seen).contains("ready") {
+        assert_eq!(
+            out.read(&mut byte).unwrap(),
+            1,
+            "server exited before it was ready"
+        );
+        seen.push(byte[0]);
+    }
+}
+
+/// Frames built by hand from docs/PROTOCOL.md, for peers that misbehave.
+mod raw {
+    pub(super) fn frame(kind: u8, txn: u64, body: &[u8]) -> Vec<u8> {
+        let mut f = Vec::new();
+        f.extend(((16 + body.len()) as u32).to_le_bytes());
+        f.push(kind);
+        f.push(0);
+        f.extend(0u16.to_le_bytes());
+        f.extend(txn.to_le_bytes());
+        f.extend(body);
+        f
+    }
+
+    pub(super) fn hello() -> Vec<u8> {
+        let mut body = Vec::new();
+        body.extend(b"BIPC");
+        body.extend(1u32.to_le_bytes());
+        let address = b"raw-test-peer";
+        body.extend((address.len() as u32).to_le_bytes());
+        body.extend(address);
+        body.extend((1u32 << 20).to_le_bytes());
+        body.push(0);
+        frame(1, 0, &body)
+    }
+
+    pub(super) fn read_frame(stream: &mut std::os::unix::net::UnixStream) -> Option<(u8, Vec<u8>)> {
+        use std::io::Read;
+        let mut header = [0u8; 16];
+        stream.read_exact(&mut header).ok()?;
+        let len = u32::from_le_bytes(header[..4].try_into().unwrap()) as usize;
+        let mut body = vec![0u8; len - 16];
+        stream.read_exact(&mut body).ok()?;
+        Some((header[4], body))
+    }
+
+    /// The root id and token from a server's hello body.
+    pub(super) fn root_of(hello: &[u8]) -> (u64, [u8; 16]) {
+        let addr_len = u32::from_le_bytes(hello[8..12].try_into().unwrap()) as usize;
+        let at = 12 + addr_len + 4;
+        assert_eq!(hello[at], 1, "the server names a root");
+        let id = u64::from_le_bytes(hello[at + 1..at + 9].try_into().unwrap());
+        (id, hello[at + 9..at + 25].try_into().unwrap())
+    }
+
+    pub(super) fn transaction(
+        txn: u64,
+        target: u64,
+        token: [u8; 16],
+        code: u32,
+        data: &[u8],
+    ) -> Vec<u8> {
+        let mut body = Vec::new();
+        body.extend(target.to_le_bytes());
+        body.extend(token);
+        body.extend(code.to_le_bytes());
+        body.extend(0u32.to_le_bytes());
+        body.extend(0u64.to_le_bytes());
+        body.extend(0u32.to_le_bytes()); // no objects
+        body.extend((data.len() as u32).to_le_bytes());
+        body.extend(data);
+        frame(2, txn, &body)
+    }
+
+    /// Reads until the server's goodbye and the end of the stream; returns the reason.
+    pub(super) fn goodbye(stream: &mut std::os::unix::net::UnixStream) -> String {
+        let mut reason = String::new();
+        while let Some((kind, body)) = read_frame(stream) {
+            if kind == 6 {
+                reason = String::from_utf8_lossy(&body[4..]).into_owned();
+            }
+        }
+        reason
+    }
+}
+
+#[test]
+fn misbehaving_peers_are_cut_off_and_everyone_else_is_served() {
+    use std::os::unix::net::UnixStream;
+    let _w = Watchdog::new("hostile", 60);
+    let path = socket_path("hostile");
+    let log = std::env::temp_dir().join(format!("ipc-rt-{}-hostile.log", std::process::id()));
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args(["--exact", "child_main", "--nocapture", "--test-threads=1"])
+        .env("IPC_TEST_ROLE", "server")
+        .env("IPC_TEST_SOCKET", &path)
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap());
+    let mut child = ChildProc(cmd.spawn().unwrap());
+    wait_ready(&mut child);
+    let good = ipc_core::connect(&path).unwrap();
+
+    // Garbage instead of a hello.
+    let mut s = UnixStream::connect(&path).unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    assert!(raw::goodbye(&mut s).contains("bad handshake"));
+    assert_eq!(add_one(&good, 1), Ok(2));
+
+    // A wrong protocol version.
+    let mut s = UnixStream::connect(&path).unwrap();
+    let mut hello = raw::hello();
+    hello[20..24].copy_from_slice(&99u32.to_le_bytes());
+    s.write_all(&hello).unwrap();
+    assert!(raw::goodbye(&mut s).contains("unsupported protocol version 99"));
+
+    // A call to the root with a wrong token.
+    let mut s = UnixStream::connect(&path).unwrap();
+    s.write_all(&raw::hello()).unwrap();
+    let (kind, body) = raw::read_frame(&mut s).unwrap();
+    assert_eq!(kind, 1);
+    let (id, mut token) = raw::root_of(&body);
+    token[0] ^= 1;
+    s.write_all(&raw::transaction(
+        1,
+        id,
+        token,
+        ADD_ONE,
+        &5i32.to_le_bytes(),
+    ))
+    .unwrap();
+    assert!(raw::goodbye(&mut s).contains("wrong token"));
+    assert_eq!(add_one(&good, 2), Ok(3));
+
+    // The right token works over the same raw protocol.
+    let mut s = UnixStream::connect(&path).unwrap();
+    s.write_all(&raw::hello()).unwrap();
+    let (_, body) = raw::read_frame(&mut s).unwrap();
+    let (id, token) = raw::root_of(&body);
+    s.write_all(&raw::transaction(
+        1,
+        id,
+        token,
+        ADD_ONE,
+        &5i32.to_le_bytes(),
+    ))
+    .unwrap();
+    let (kind, reply) = raw::read_frame(&mut s).unwrap();
+    assert_eq!(kind, 3);
+    assert_eq!(&reply[..4], &0u32.to_le_bytes(), "reply status OK");
+    assert_eq!(&reply[reply.len() - 4..], &6i32.to_le_bytes());
+
+    // A reply to a transaction never sent.
+    s.write_all(&raw::frame(3, 4242, &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]))
+        .unwrap();
+    assert!(raw::goodbye(&mut s).contains("never sent"));
+
+    // A truncated frame, then a hang-up in the middle of it.
+    let mut s = UnixStream::connect(&path).unwrap();
+    s.write_all(&raw::hello()).unwrap();
+    raw::read_frame(&mut s).unwrap();
+    let frame = raw::transaction(1, id, token, ADD_ONE, &5i32.to_le_bytes());
+    s.write_all(&frame[..frame.len() - 3]).unwrap();
+    s.shutdown(std::net::Shutdown::Write).unwrap();
+    raw::goodbye(&mut s);
+
+    // A length field larger than the limit.
+    let mut s = UnixStream::connect(&path).unwrap();
+    s.write_all(&raw::hello()).unwrap();
+    raw::read_frame(&mut s).unwrap();
+    let mut huge = raw::frame(2, 1, &[]);
+    huge[..4].copy_from_slice(&u32::MAX.to_le_bytes());
+    s.write_all(&huge).unwrap();
+    assert!(raw::goodbye(&mut s).contains("impossible length"));
+
+    // Everyone else is still served, and the server logged why it cut each one off.
+    for i in 0..100 {
+        assert_eq!(add_one(&good, i), Ok(i + 1));
+    }
+    let logged = std::fs::read_to_string(&log).unwrap();
+    for reason in [
+        "bad handshake",
+        "unsupported protocol version",
+        "wrong token",
+        "never sent",
+        "middle of a frame",
+        "impossible length",
+    ] {
+        assert!(
+            logged.contains(reason),
+            "the server log lacks {reason:?}:\n{logged}"
+        );
+    }
+    let _ = std::fs::remove_file(&log);
 }

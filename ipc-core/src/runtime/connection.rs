@@ -59,6 +59,16 @@ pub(crate) enum Work {
     Call(Call),
     /// Run the queued oneway calls of one object until its queue is empty.
     Drain(Arc<super::nodes::OnewayQueue>),
+    /// Read a connection again: it was paused on a full oneway queue that drained.
+    Resume(Arc<Connection>),
+}
+
+/// What became of a frame a reader dispatched.
+enum Dispatched {
+    Done,
+    /// A oneway call whose object's queue is full: the frame stays unread (its
+    /// descriptors are handed back) until the queue drains.
+    Paused(Arc<super::nodes::OnewayQueue>, Vec<OwnedFd>),
 }
 
 /// What a waiting thread is handed.
@@ -92,6 +102,8 @@ pub(crate) struct Connection {
     transport: Box<dyn Transport>,
     pub(crate) peer: Credentials,
     pub(crate) peer_address: String,
+    /// The largest transaction the peer accepts (from its hello).
+    peer_max_transaction: usize,
     state: Mutex<State>,
     changed: Condvar,
     reader: Mutex<ReadBuf>,
@@ -100,6 +112,8 @@ pub(crate) struct Connection {
     /// A pool thread was told the socket is readable but another thread was reading:
     /// whoever releases the reader role re-arms the poller.
     pub(crate) needs_rearm: AtomicBool,
+    /// Reading is paused until this object's oneway queue has room again.
+    paused: Mutex<Option<Arc<super::nodes::OnewayQueue>>>,
 }
 
 fn peer_credentials(stream: &UnixStream) -> Result<Credentials> {
@@ -137,12 +151,18 @@ fn send_on(stream: &UnixStream, message: &Message) -> Result<()> {
 }
 
 impl Connection {
-    fn new(stream: UnixStream, peer: Credentials, peer_address: String) -> Arc<Connection> {
+    fn new(
+        stream: UnixStream,
+        peer: Credentials,
+        peer_address: String,
+        peer_max: u32,
+    ) -> Arc<Connection> {
         Arc::new(Connection {
             id: super::pool::next_key(),
             transport: Box::new(UnixTransport::new(stream)),
             peer,
             peer_address,
+            peer_max_transaction: peer_max as usize,
             state: Mutex::new(State::default()),
             changed: Condvar::new(),
             reader: Mutex::new(ReadBuf {
@@ -154,6 +174,7 @@ impl Connection {
             next_txn: AtomicU64::new(1),
             dead: AtomicBool::new(false),
             needs_rearm: AtomicBool::new(false),
+            paused: Mutex::new(None),
         })
     }
 
@@ -170,15 +191,17 @@ impl Connection {
             &Message::Hello {
                 version: PROTOCOL_VERSION,
                 address: rt.address.clone(),
+                max_transaction: rt.max_transaction_u32(),
                 root: None,
             },
         )?;
-        let (address, root) = match read_one_frame(&stream, 64 * 1024)? {
+        let (address, peer_max, root) = match read_one_frame(&stream, 64 * 1024)? {
             Message::Hello {
                 version,
                 address,
+                max_transaction,
                 root,
-            } if version == PROTOCOL_VERSION => (address, root),
+            } if version == PROTOCOL_VERSION => (address, max_transaction, root),
             Message::Hello { version, .. } => {
                 tracing::warn!(version, "server speaks another protocol version");
                 return Err(StatusCode::BAD_VALUE);
@@ -190,7 +213,7 @@ impl Connection {
             _ => return Err(StatusCode::BAD_VALUE),
         };
         let _ = stream.set_read_timeout(None);
-        let conn = Connection::new(stream, peer, address);
+        let conn = Connection::new(stream, peer, address, peer_max);
         rt.register(&conn);
         rt.pool.watch_connection(&conn);
         Ok((conn, root))
@@ -218,10 +241,13 @@ impl Connection {
             ));
             return Err(StatusCode::PERMISSION_DENIED);
         }
-        let address = match read_one_frame(&stream, 64 * 1024) {
+        let (address, peer_max) = match read_one_frame(&stream, 64 * 1024) {
             Ok(Message::Hello {
-                version, address, ..
-            }) if version == PROTOCOL_VERSION => address,
+                version,
+                address,
+                max_transaction,
+                ..
+            }) if version == PROTOCOL_VERSION => (address, max_transaction),
             Ok(Message::Hello { version, .. }) => {
                 refuse(format!(
                     "unsupported protocol version {version}; this process speaks {PROTOCOL_VERSION}"
@@ -241,6 +267,7 @@ impl Connection {
             stream.try_clone().map_err(|e| super::io_status(&e))?,
             peer,
             address,
+            peer_max,
         );
         if root.is_some() {
             // The peer may hand the root on to a third process, which must reach us.
@@ -252,6 +279,7 @@ impl Connection {
             &Message::Hello {
                 version: PROTOCOL_VERSION,
                 address: rt.address.clone(),
+                max_transaction: rt.max_transaction_u32(),
                 root,
             },
         ) {
@@ -344,12 +372,17 @@ impl Connection {
         if self.is_dead() {
             return Err(StatusCode::DEAD_OBJECT);
         }
-        let max = runtime().config.max_transaction_size;
+        let max = runtime()
+            .config
+            .max_transaction_size
+            .min(self.peer_max_transaction);
         if data.data_size() > max {
             tracing::error!(size = data.data_size(), max, "transaction too large");
             return Err(StatusCode::FAILED_TRANSACTION);
         }
-        let (parcel, fds) = self.to_wire(data)?;
+        // `_keep` holds the parcel's binders until the reply is in: a proxy dropped
+        // now would release the object before the peer could take its reference.
+        let (parcel, fds, _keep) = self.to_wire(data)?;
         let txn = self.next_txn.fetch_add(1, Ordering::Relaxed);
         let parent = identity::nested_parent(self.id);
         let oneway = flags & FLAG_ONEWAY != 0;
@@ -403,6 +436,10 @@ impl Connection {
                 state.waiters.remove(&txn);
                 return Err(StatusCode::DEAD_OBJECT);
             }
+            if self.paused_for_others() {
+                self.changed.wait(&mut state);
+                continue;
+            }
             let Some(mut reader) = self.reader.try_lock() else {
                 self.changed.wait(&mut state);
                 continue;
@@ -416,6 +453,26 @@ impl Connection {
                 runtime().pool.submit(work);
             }
         }
+    }
+
+    fn pause_on(&self, queue: Arc<super::nodes::OnewayQueue>) {
+        *self.paused.lock() = Some(queue);
+    }
+
+    /// Whether reading is paused on a oneway queue this thread is not draining.
+    pub(crate) fn paused_for_others(&self) -> bool {
+        match &*self.paused.lock() {
+            Some(queue) => queue.state.lock().drainer != Some(std::thread::current().id()),
+            None => false,
+        }
+    }
+
+    /// Lifts a pause: a pool thread reads on, and waiting threads may read again.
+    fn resume(self: &Arc<Self>) {
+        *self.paused.lock() = None;
+        runtime().pool.submit(Work::Resume(self.clone()));
+        let _state = self.state.lock();
+        self.changed.notify_all();
     }
 
     /// Called after releasing the reader role: lets waiters and the poller know.
@@ -471,18 +528,23 @@ impl Connection {
                     self.close("frame declares more file descriptors than arrived");
                     return works;
                 }
-                let message = protocol::decode(&rb.buf[rb.start..rb.start + h.len]);
-                rb.start += h.len;
+                let Ok(message) = protocol::decode(&rb.buf[rb.start..rb.start + h.len]) else {
+                    self.close("malformed frame");
+                    return works;
+                };
                 let fds: Vec<OwnedFd> = rb.fds.drain(..h.fds).collect();
-                match message {
-                    Ok(message) => {
-                        if let Err(reason) = self.dispatch(message, fds, &mut works) {
-                            self.close(&reason);
-                            return works;
+                match self.dispatch(message, fds, &mut works) {
+                    Ok(Dispatched::Done) => rb.start += h.len,
+                    Ok(Dispatched::Paused(queue, fds)) => {
+                        // Leave the frame where it is; the object's drainer resumes us.
+                        for fd in fds.into_iter().rev() {
+                            rb.fds.push_front(fd);
                         }
+                        self.pause_on(queue);
+                        return works;
                     }
-                    Err(_) => {
-                        self.close("malformed frame");
+                    Err(reason) => {
+                        self.close(&reason);
                         return works;
                     }
                 }
@@ -534,7 +596,7 @@ impl Connection {
         message: Message,
         fds: Vec<OwnedFd>,
         works: &mut Vec<Work>,
-    ) -> std::result::Result<(), String> {
+    ) -> std::result::Result<Dispatched, String> {
         let rt = runtime();
         match message {
             Message::Reply { txn, result } => {
@@ -578,29 +640,30 @@ impl Connection {
                                 target,
                                 "oneway call to an object that no longer exists dropped"
                             );
-                            return Ok(());
+                            return Ok(Dispatched::Done);
                         }
                     };
                     let mut queue = target.oneway.state.lock();
-                    if queue.queue.len() >= rt.config.max_pending_oneway {
-                        return Err(format!(
-                            "more than {} oneway calls pending for object {}",
-                            rt.config.max_pending_oneway, call.target
-                        ));
+                    let drainer = queue.drainer == Some(std::thread::current().id());
+                    // The drainer itself may read past the bound: it may be waiting for
+                    // a reply that sits behind this frame.
+                    if queue.queue.len() >= rt.config.max_pending_oneway && !drainer {
+                        queue.blocked.push(self.clone());
+                        return Ok(Dispatched::Paused(target.oneway.clone(), call.fds));
                     }
                     queue.queue.push_back(call);
                     if !queue.busy {
                         queue.busy = true;
                         works.push(Work::Drain(target.oneway.clone()));
                     }
-                    return Ok(());
+                    return Ok(Dispatched::Done);
                 }
                 if parent != 0 {
                     let mut state = self.state.lock();
                     if let Some(queue) = state.waiters.get_mut(&parent) {
                         queue.push_back(Delivery::Nested(call));
                         self.changed.notify_all();
-                        return Ok(());
+                        return Ok(Dispatched::Done);
                     }
                 }
                 works.push(Work::Call(call));
@@ -633,20 +696,45 @@ impl Connection {
             }
             Message::Hello { .. } => return Err("a second hello".to_owned()),
         }
-        Ok(())
+        Ok(Dispatched::Done)
     }
 
     /// Turns an outgoing parcel into its wire form: local objects are exported (and
     /// counted for this peer), proxies become references to their owner, and file
     /// descriptors move to the frame.
-    fn to_wire(&self, parcel: Parcel) -> Result<(WireParcel, Vec<OwnedFd>)> {
+    ///
+    /// Also returns the parcel's binders, which the caller keeps alive until the
+    /// frame is sent (and, for a two-way call, answered), so that a proxy dropped
+    /// with the parcel cannot release its object before the peer references it.
+    fn to_wire(&self, parcel: Parcel) -> Result<(WireParcel, Vec<OwnedFd>, Vec<SpIBinder>)> {
         let rt = runtime();
         let (data, objects) = parcel.into_parts();
+        // Check everything that can fail before exporting (and counting) anything.
+        let mut fd_count = 0;
+        for entry in &objects {
+            match &entry.object {
+                Object::Fd(Some(_)) => fd_count += 1,
+                Object::Fd(None) => return Err(StatusCode::BAD_VALUE),
+                Object::Binder(binder) => {
+                    if binder.is_remote()
+                        && binder.object().as_any().downcast_ref::<Proxy>().is_none()
+                    {
+                        // Only proxies of this runtime can cross processes.
+                        return Err(StatusCode::BAD_TYPE);
+                    }
+                }
+            }
+            u32::try_from(entry.offset).map_err(|_| StatusCode::BAD_VALUE)?;
+        }
+        if fd_count > protocol::MAX_FDS_PER_FRAME {
+            return Err(StatusCode::FDS_NOT_ALLOWED);
+        }
         let mut wire = WireParcel {
             data,
             objects: Vec::with_capacity(objects.len()),
         };
-        let mut fds = Vec::new();
+        let mut fds = Vec::with_capacity(fd_count);
+        let mut keep = Vec::new();
         for entry in objects {
             let offset = u32::try_from(entry.offset).map_err(|_| StatusCode::BAD_VALUE)?;
             match entry.object {
@@ -663,10 +751,6 @@ impl Connection {
                             token: proxy.token,
                         },
                         None => {
-                            if binder.is_remote() {
-                                // Only proxies of this runtime can cross processes.
-                                return Err(StatusCode::BAD_TYPE);
-                            }
                             rt.ensure_reachable()?;
                             let (id, token) = rt.nodes.export(&binder, self.id);
                             WireRef {
@@ -677,13 +761,11 @@ impl Connection {
                         }
                     };
                     wire.objects.push(WireObject::Binder { offset, reference });
+                    keep.push(binder);
                 }
             }
         }
-        if fds.len() > protocol::MAX_FDS_PER_FRAME {
-            return Err(StatusCode::FDS_NOT_ALLOWED);
-        }
-        Ok((wire, fds))
+        Ok((wire, fds, keep))
     }
 
     /// Turns a received wire parcel into a parcel: references become local objects
@@ -776,9 +858,9 @@ pub(crate) fn run_call(call: Call) {
         }
         return;
     }
-    let (result, fds) = match result.and_then(|reply| conn.to_wire(reply)) {
-        Ok((parcel, fds)) => (Ok(parcel), fds),
-        Err(code) => (Err(code.as_i32()), Vec::new()),
+    let (result, fds, keep) = match result.and_then(|reply| conn.to_wire(reply)) {
+        Ok((parcel, fds, keep)) => (Ok(parcel), fds, keep),
+        Err(code) => (Err(code.as_i32()), Vec::new(), Vec::new()),
     };
     let _ = conn.send(
         &Message::Reply {
@@ -787,21 +869,34 @@ pub(crate) fn run_call(call: Call) {
         },
         &fds,
     );
+    // Only now may a proxy in the reply release its object: the release follows the
+    // reply on this connection. (A reference to a third process's object in a reply
+    // or a oneway call can still race with its release: see ARCHITECTURE.md.)
+    drop(keep);
 }
 
 /// Runs the oneway calls queued for one object, one at a time, until none is left.
 pub(crate) fn drain_oneway(queue: &super::nodes::OnewayQueue) {
+    let max = runtime().config.max_pending_oneway;
+    queue.state.lock().drainer = Some(std::thread::current().id());
     loop {
-        let call = {
+        let (call, blocked) = {
             let mut state = queue.state.lock();
-            match state.queue.pop_front() {
-                Some(call) => call,
-                None => {
-                    state.busy = false;
-                    return;
-                }
-            }
+            let Some(call) = state.queue.pop_front() else {
+                state.busy = false;
+                state.drainer = None;
+                return;
+            };
+            let blocked = if state.queue.len() < max {
+                std::mem::take(&mut state.blocked)
+            } else {
+                Vec::new()
+            };
+            (call, blocked)
         };
+        for conn in blocked {
+            conn.resume();
+        }
         run_call(call);
     }
 }

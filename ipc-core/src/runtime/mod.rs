@@ -26,17 +26,23 @@ pub use listener::Listener;
 pub use pool::{join_thread_pool, set_max_threads, start_thread_pool};
 
 use crate::binder::proxy::Proxy;
-use crate::protocol::{Message, Token, WireRef};
+use crate::protocol::{self, Message, Token, WireRef};
 use crate::{Result, SpIBinder, StatusCode};
 use connection::Connection;
 
-/// Limits and settings of this process's runtime.
+/// Limits and settings of this process's runtime. Set them with [`configure`]
+/// before the first connection, or through the environment:
+/// `BINDER_IPC_MAX_TRANSACTION_SIZE` (bytes) and `BINDER_IPC_MAX_PENDING_ONEWAY`.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Config {
-    /// The largest transaction (parcel bytes) sent or accepted.
+    /// The largest transaction (parcel bytes) this process sends or accepts; the
+    /// smaller of the two peers' limits applies. Default 64 MiB.
     pub max_transaction_size: usize,
-    /// The most oneway calls queued for one object before the connection that
-    /// overflows it is closed.
+    /// The most oneway calls queued for one object. When a queue is full the runtime
+    /// stops reading the connection that feeds it until the object catches up, so a
+    /// fast sender is slowed down (its socket fills) rather than served unbounded
+    /// memory. Default 1024.
     pub max_pending_oneway: usize,
 }
 
@@ -44,9 +50,48 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             max_transaction_size: crate::DEFAULT_MAX_TRANSACTION_SIZE,
-            max_pending_oneway: 65_536,
+            max_pending_oneway: 1024,
         }
     }
+}
+
+impl Config {
+    /// The defaults, overridden by the environment variables named above.
+    pub fn from_env() -> Config {
+        let mut config = Config::default();
+        if let Some(v) = env_usize("BINDER_IPC_MAX_TRANSACTION_SIZE") {
+            config.max_transaction_size =
+                v.clamp(4096, u32::MAX as usize - protocol::FRAME_OVERHEAD);
+        }
+        if let Some(v) = env_usize("BINDER_IPC_MAX_PENDING_ONEWAY") {
+            config.max_pending_oneway = v.max(1);
+        }
+        config
+    }
+}
+
+fn env_usize(name: &str) -> Option<usize> {
+    let value = std::env::var(name).ok()?;
+    match value.trim().parse() {
+        Ok(v) => Some(v),
+        Err(_) => {
+            tracing::warn!(name, value, "ignoring a malformed setting");
+            None
+        }
+    }
+}
+
+static CONFIG: OnceLock<Config> = OnceLock::new();
+
+/// Sets this process's runtime configuration. Must come before anything else uses the
+/// runtime; afterwards it is `INVALID_OPERATION`.
+pub fn configure(config: Config) -> Result<()> {
+    if RUNTIME.get().is_some() {
+        return Err(StatusCode::INVALID_OPERATION);
+    }
+    CONFIG
+        .set(config)
+        .map_err(|_| StatusCode::INVALID_OPERATION)
 }
 
 /// The process-wide state.
@@ -75,7 +120,7 @@ pub(crate) fn runtime() -> &'static Runtime {
         crate::random::fill(&mut nonce);
         let hex: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
         Runtime {
-            config: Config::default(),
+            config: CONFIG.get_or_init(Config::from_env).clone(),
             address: format!("binder-ipc/{}/{hex}", std::process::id()),
             address_listener: OnceLock::new(),
             pool: pool::Pool::new(),
@@ -142,6 +187,10 @@ pub(crate) fn io_status(e: &std::io::Error) -> StatusCode {
 }
 
 impl Runtime {
+    pub(crate) fn max_transaction_u32(&self) -> u32 {
+        u32::try_from(self.config.max_transaction_size).unwrap_or(u32::MAX)
+    }
+
     /// Makes sure other processes can reach this one at its address.
     pub(crate) fn ensure_reachable(&self) -> Result<()> {
         self.address_listener

@@ -30,6 +30,10 @@ pub(crate) struct OnewayState {
     /// A thread is running this object's oneway calls.
     pub(crate) busy: bool,
     pub(crate) queue: VecDeque<super::connection::Call>,
+    /// The thread draining the queue, while one is.
+    pub(crate) drainer: Option<std::thread::ThreadId>,
+    /// Connections paused because the queue was full when they had more for it.
+    pub(crate) blocked: Vec<Arc<super::connection::Connection>>,
 }
 
 #[derive(Default)]

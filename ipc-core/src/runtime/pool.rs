@@ -194,7 +194,7 @@ impl Pool {
         }
     }
 
-    fn read_connection(&self, conn: &Arc<Connection>) {
+    pub(crate) fn read_connection(&self, conn: &Arc<Connection>) {
         let works = match conn.try_read_for_pool() {
             Some(works) => works,
             None => {
@@ -208,7 +208,7 @@ impl Pool {
             }
         };
         conn.needs_rearm.store(false, Ordering::Release);
-        if !conn.is_dead() {
+        if !conn.is_dead() && !conn.paused_for_others() {
             self.rearm_connection(conn);
         }
         conn.after_read();
@@ -227,6 +227,7 @@ fn run_work(work: Work) {
     match work {
         Work::Call(call) => run_call(call),
         Work::Drain(queue) => drain_oneway(&queue),
+        Work::Resume(conn) => runtime().pool.read_connection(&conn),
     }
 }
 
