@@ -150,6 +150,7 @@ impl Builder {
             version: self.version,
             hash: self.hash.clone(),
             werror: self.werror,
+            skip_rustfmt: false,
         };
         let outcome = compiler::compile(&options, &files);
         if self.cargo_output {

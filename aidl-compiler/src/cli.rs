@@ -78,6 +78,7 @@ where
         version: cli.version,
         hash: cli.hash,
         werror: cli.warnings.is_some(),
+        skip_rustfmt: false,
     };
     let outcome = compiler::compile(&options, &cli.files);
     eprint!("{}", outcome.rendered);

@@ -20,6 +20,8 @@ pub struct Options {
     pub hash: Option<String>,
     /// `-Werror`: warnings fail the run.
     pub werror: bool,
+    /// Do not run `rustfmt` over the output (it is still indented).
+    pub skip_rustfmt: bool,
 }
 
 /// One generated Rust file.

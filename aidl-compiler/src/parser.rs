@@ -84,7 +84,11 @@ fn syntax_error(file: FileId, text: &str, e: &pest::error::Error<Rule>) -> Diagn
         for t in attempts.expected_tokens() {
             // `ParsingToken` is not exported by pest; literal tokens are the `Sensitive` ones.
             let text = t.to_string();
-            let noise = text.trim().is_empty() || text == "/*" || text == "//";
+            let noise = text
+                .trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+                .is_empty()
+                || text == "/*"
+                || text == "//";
             if format!("{t:?}").starts_with("Sensitive") && !noise {
                 expected.push(format!("`{text}`"));
             }

@@ -44,10 +44,13 @@ pub fn generate(sema: &Sema<'_>, options: &Options) -> Vec<GeneratedFile> {
             ));
             w.line(ALLOWS);
             emit_decl(sema, options, decl, &at, &module, &mut w);
-            files.push(GeneratedFile {
-                module,
-                content: format(w.finish()),
-            });
+            let text = w.finish();
+            let content = if options.skip_rustfmt {
+                text
+            } else {
+                format(text)
+            };
+            files.push(GeneratedFile { module, content });
         }
     }
     files.sort_by(|a, b| a.module.cmp(&b.module));
