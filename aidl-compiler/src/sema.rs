@@ -403,7 +403,16 @@ pub fn ty_name(t: &Ty) -> String {
         Ty::ParcelableHolder => "ParcelableHolder".into(),
         Ty::List(t) => format!("List<{}>", ty_name(t)),
         Ty::Array(t) => format!("{}[]", ty_name(t)),
-        Ty::Fixed(t, n) => format!("{}[{n}]", ty_name(t)),
+        Ty::Fixed(..) => {
+            // Dimensions print outermost first, as written: `int[2][3]`.
+            let mut dims = String::new();
+            let mut cur = t;
+            while let Ty::Fixed(inner, n) = cur {
+                dims.push_str(&format!("[{n}]"));
+                cur = inner;
+            }
+            format!("{}{dims}", ty_name(cur))
+        }
         Ty::Defined(n, args) if args.is_empty() => n.clone(),
         Ty::Defined(n, args) => format!(
             "{n}<{}>",
