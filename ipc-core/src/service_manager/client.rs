@@ -1,0 +1,465 @@
+//! [`ServiceManager`]: one connection to the daemon, reconnected on demand, with
+//! what must be replayed when the daemon comes back (services this process added,
+//! when asked to, and live notification registrations).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
+
+use super::aidl::android::os::IServiceCallback::{BnServiceCallback, IServiceCallback};
+use super::aidl::android::os::IServiceManager::IServiceManager;
+use super::aidl::android::os::ServiceDebugInfo::ServiceDebugInfo;
+use super::notify::{Callback, Registration};
+use super::{DUMP_FLAG_PRIORITY_ALL, DUMP_FLAG_PRIORITY_DEFAULT, validate_name};
+use crate::binder::DeathRecipient;
+use crate::{BinderResult, FromIBinder, SpIBinder, Status, StatusCode, Strong};
+
+/// A client of the service manager daemon at one socket path. Cheap to clone (clones
+/// share the connection). Every call reconnects first if the daemon went away.
+#[derive(Clone)]
+pub struct ServiceManager {
+    inner: Arc<Inner>,
+}
+
+/// Configures a [`ServiceManager`].
+#[derive(Debug, Clone, Default)]
+pub struct Builder {
+    path: Option<PathBuf>,
+    reregister: bool,
+}
+
+impl Builder {
+    /// The daemon's socket (default: `$BINDER_IPC_SERVICEMANAGER`, else
+    /// `<runtime dir>/servicemanager.sock`).
+    pub fn path(mut self, path: impl AsRef<Path>) -> Builder {
+        self.path = Some(path.as_ref().to_owned());
+        self
+    }
+
+    /// Add this process's services again whenever a new daemon comes up (default
+    /// off). Needs the thread pool, which [`ServiceManager::add_service`] starts.
+    pub fn reregister_on_restart(mut self, on: bool) -> Builder {
+        self.reregister = on;
+        self
+    }
+
+    /// The client. It connects on first use.
+    pub fn build(self) -> ServiceManager {
+        ServiceManager {
+            inner: Arc::new(Inner {
+                path: self
+                    .path
+                    .unwrap_or_else(crate::runtime_dir::default_servicemanager_path),
+                reregister: AtomicBool::new(self.reregister),
+                next_id: AtomicU64::new(1),
+                state: Mutex::new(State::default()),
+            }),
+        }
+    }
+}
+
+pub(super) struct Inner {
+    path: PathBuf,
+    reregister: AtomicBool,
+    next_id: AtomicU64,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    manager: Option<Strong<dyn IServiceManager>>,
+    /// Counts connections, so that a late death notice of an old one is ignored.
+    generation: u64,
+    /// The generation whose death we are linked to (0: none).
+    linked: u64,
+    added: Vec<Added>,
+    watches: Vec<Watch>,
+    restorer_running: bool,
+}
+
+struct Added {
+    name: String,
+    binder: SpIBinder,
+    allow_isolated: bool,
+    dump_priority: i32,
+}
+
+struct Watch {
+    id: u64,
+    name: String,
+    callback: Strong<dyn IServiceCallback>,
+}
+
+impl State {
+    fn has_work_to_restore(&self, reregister: bool) -> bool {
+        !self.watches.is_empty() || (reregister && !self.added.is_empty())
+    }
+}
+
+impl fmt::Debug for ServiceManager {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServiceManager")
+            .field("path", &self.inner.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServiceManager {
+    /// A builder, for another socket path or automatic re-registration.
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    /// The daemon's socket path.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Turns automatic re-registration (see [`Builder::reregister_on_restart`]) on or
+    /// off; services added from now on are remembered while it is on.
+    pub fn set_reregister_on_restart(&self, on: bool) {
+        self.inner.reregister.store(on, Ordering::SeqCst);
+        if !on {
+            self.inner.state.lock().added.clear();
+        }
+    }
+
+    /// The generated `IServiceManager` proxy, connected (or reconnected) now.
+    pub fn manager(&self) -> BinderResult<Strong<dyn IServiceManager>> {
+        self.inner.manager()
+    }
+
+    /// See [`super::get_service`].
+    pub fn get_service<I: FromIBinder + ?Sized>(&self, name: &str) -> BinderResult<Strong<I>> {
+        Ok(self.get_binder(name)?.into_interface::<I>()?)
+    }
+
+    /// See [`super::check_service`].
+    pub fn check_service<I: FromIBinder + ?Sized>(
+        &self,
+        name: &str,
+    ) -> BinderResult<Option<Strong<I>>> {
+        match self.check_binder(name)? {
+            Some(binder) => Ok(Some(binder.into_interface::<I>()?)),
+            None => Ok(None),
+        }
+    }
+
+    /// See [`super::wait_for_service`].
+    pub fn wait_for_service<I: FromIBinder + ?Sized>(&self, name: &str) -> BinderResult<Strong<I>> {
+        Ok(self.wait_binder(name, None)?.into_interface::<I>()?)
+    }
+
+    /// See [`super::wait_for_service_timeout`].
+    pub fn wait_for_service_timeout<I: FromIBinder + ?Sized>(
+        &self,
+        name: &str,
+        timeout: Duration,
+    ) -> BinderResult<Strong<I>> {
+        Ok(self
+            .wait_binder(name, Some(Instant::now() + timeout))?
+            .into_interface::<I>()?)
+    }
+
+    /// See [`super::get_binder`].
+    pub fn get_binder(&self, name: &str) -> BinderResult<SpIBinder> {
+        validate_name(name)?;
+        self.inner
+            .call(|m| m.getService(name))?
+            .ok_or_else(|| Status::from(StatusCode::NAME_NOT_FOUND))
+    }
+
+    /// See [`super::check_binder`].
+    pub fn check_binder(&self, name: &str) -> BinderResult<Option<SpIBinder>> {
+        validate_name(name)?;
+        self.inner.call(|m| m.checkService(name))
+    }
+
+    /// Blocks until `name` is registered (or the deadline passes: `TIMED_OUT`).
+    /// Built on notifications, as Android's libbinder does, so no daemon thread
+    /// waits for us, and a daemon restart meanwhile is survived.
+    pub fn wait_for_binder(
+        &self,
+        name: &str,
+        timeout: Option<Duration>,
+    ) -> BinderResult<SpIBinder> {
+        self.wait_binder(name, timeout.map(|t| Instant::now() + t))
+    }
+
+    fn wait_binder(&self, name: &str, deadline: Option<Instant>) -> BinderResult<SpIBinder> {
+        validate_name(name)?;
+        let slot = Arc::new((Mutex::new(None::<SpIBinder>), Condvar::new()));
+        let _registration = {
+            let slot = slot.clone();
+            self.register_for_notifications(name, move |_, binder| {
+                *slot.0.lock() = Some(binder.clone());
+                slot.1.notify_all();
+            })?
+        };
+        let (found, ready) = &*slot;
+        let mut found = found.lock();
+        loop {
+            if let Some(binder) = found.take() {
+                return Ok(binder);
+            }
+            match deadline {
+                Some(deadline) => {
+                    if ready.wait_until(&mut found, deadline).timed_out() && found.is_none() {
+                        return Err(StatusCode::TIMED_OUT.into());
+                    }
+                }
+                None => ready.wait(&mut found),
+            }
+        }
+    }
+
+    /// Registers `binder` as `name` with the default dump priority (see
+    /// [`ServiceManager::add_service_with`]).
+    pub fn add_service(&self, name: &str, binder: &SpIBinder) -> BinderResult<()> {
+        self.add_service_with(name, binder, false, DUMP_FLAG_PRIORITY_DEFAULT)
+    }
+
+    /// Registers `binder` as `name`. Starts the thread pool, so that the service can
+    /// be called and the daemon's restart noticed. Errors: `ILLEGAL_ARGUMENT` for a
+    /// bad name or a dead binder, `SECURITY` when the policy forbids it.
+    pub fn add_service_with(
+        &self,
+        name: &str,
+        binder: &SpIBinder,
+        allow_isolated: bool,
+        dump_priority: i32,
+    ) -> BinderResult<()> {
+        validate_name(name)?;
+        crate::start_thread_pool();
+        self.inner
+            .call(|m| m.addService(name, Some(binder), allow_isolated, dump_priority))?;
+        if self.inner.reregister.load(Ordering::SeqCst) {
+            let mut state = self.inner.state.lock();
+            state.added.retain(|a| a.name != name);
+            state.added.push(Added {
+                name: name.to_owned(),
+                binder: binder.clone(),
+                allow_isolated,
+                dump_priority,
+            });
+            drop(state);
+            self.inner.watch_daemon();
+        }
+        Ok(())
+    }
+
+    /// Every name this process may find.
+    pub fn list_services(&self) -> BinderResult<Vec<String>> {
+        self.list_services_with_priority(DUMP_FLAG_PRIORITY_ALL)
+    }
+
+    /// The names whose dump priority intersects `dump_priority`.
+    pub fn list_services_with_priority(&self, dump_priority: i32) -> BinderResult<Vec<String>> {
+        self.inner.call(|m| m.listServices(dump_priority))
+    }
+
+    /// Whether the daemon's policy expects `name` to be registered.
+    pub fn is_declared(&self, name: &str) -> BinderResult<bool> {
+        validate_name(name)?;
+        self.inner.call(|m| m.isDeclared(name))
+    }
+
+    /// Who registered what (the entries this process may find).
+    pub fn debug_info(&self) -> BinderResult<Vec<ServiceDebugInfo>> {
+        self.inner.call(|m| m.getServiceDebugInfo())
+    }
+
+    /// Calls `callback(name, binder)` on every registration of `name`, first for the
+    /// current one if any, until the [`Registration`] drops; it is registered again
+    /// with a restarted daemon. Callbacks run on the thread pool (started here).
+    pub fn register_for_notifications(
+        &self,
+        name: &str,
+        callback: impl Fn(&str, &SpIBinder) + Send + Sync + 'static,
+    ) -> BinderResult<Registration> {
+        validate_name(name)?;
+        crate::start_thread_pool();
+        let callback = BnServiceCallback::new_binder(Callback(Box::new(callback)));
+        self.inner
+            .call(|m| m.registerForNotifications(name, &callback))?;
+        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        self.inner.state.lock().watches.push(Watch {
+            id,
+            name: name.to_owned(),
+            callback,
+        });
+        self.inner.watch_daemon();
+        Ok(Registration {
+            inner: Arc::downgrade(&self.inner),
+            id,
+            name: name.to_owned(),
+        })
+    }
+}
+
+impl Inner {
+    /// The connected manager, connecting and replaying what needs it first.
+    fn manager(self: &Arc<Self>) -> BinderResult<Strong<dyn IServiceManager>> {
+        let mut state = self.state.lock();
+        if let Some(manager) = &state.manager {
+            return Ok(manager.clone());
+        }
+        let binder = crate::connect(&self.path).map_err(|code| {
+            tracing::debug!(path = %self.path.display(), %code, "service manager unreachable");
+            // Nothing listening (no file, or a stale one) means no daemon.
+            match code {
+                StatusCode::NAME_NOT_FOUND => StatusCode::DEAD_OBJECT,
+                other => other,
+            }
+        })?;
+        let manager = binder.into_interface::<dyn IServiceManager>()?;
+        state.generation += 1;
+        let reregister = self.reregister.load(Ordering::SeqCst);
+        if reregister {
+            for added in &state.added {
+                match manager.addService(
+                    &added.name,
+                    Some(&added.binder),
+                    added.allow_isolated,
+                    added.dump_priority,
+                ) {
+                    Ok(()) => tracing::info!(name = %added.name, "service re-registered"),
+                    Err(e) => {
+                        tracing::warn!(name = %added.name, error = %e, "re-registration failed")
+                    }
+                }
+            }
+        }
+        for watch in &state.watches {
+            if let Err(e) = manager.registerForNotifications(&watch.name, &watch.callback) {
+                tracing::warn!(name = %watch.name, error = %e, "notification re-registration failed");
+            }
+        }
+        state.manager = Some(manager.clone());
+        if state.has_work_to_restore(reregister) {
+            self.link_death(&mut state);
+        }
+        Ok(manager)
+    }
+
+    /// Runs `f` on the manager; when the daemon turns out to be gone, reconnects
+    /// and tries once more.
+    fn call<R>(
+        self: &Arc<Self>,
+        f: impl Fn(&Strong<dyn IServiceManager>) -> BinderResult<R>,
+    ) -> BinderResult<R> {
+        let manager = self.manager()?;
+        match f(&manager) {
+            Err(e) if e.transaction_error() == StatusCode::DEAD_OBJECT => {
+                self.forget(&manager);
+                f(&self.manager()?)
+            }
+            other => other,
+        }
+    }
+
+    fn forget(&self, manager: &Strong<dyn IServiceManager>) {
+        let mut state = self.state.lock();
+        if state.manager.as_ref() == Some(manager) {
+            state.manager = None;
+        }
+    }
+
+    /// Makes sure the daemon's death is noticed now that there is something to
+    /// restore (linking is idempotent per connection generation).
+    fn watch_daemon(self: &Arc<Self>) {
+        let mut state = self.state.lock();
+        self.link_death(&mut state);
+    }
+
+    /// Links to the death of the current connection, once per connection.
+    fn link_death(self: &Arc<Self>, state: &mut State) {
+        let Some(manager) = &state.manager else {
+            return;
+        };
+        let generation = state.generation;
+        if state.linked == generation {
+            return;
+        }
+        let weak: Weak<Inner> = Arc::downgrade(self);
+        let recipient = DeathRecipient::new(move || {
+            if let Some(inner) = weak.upgrade() {
+                inner.daemon_died(generation);
+            }
+        });
+        match manager.as_binder().link_to_death(&recipient) {
+            Ok(()) => state.linked = generation,
+            Err(e) => tracing::debug!(%e, "cannot watch the service manager"),
+        }
+    }
+
+    fn daemon_died(self: &Arc<Self>, generation: u64) {
+        let mut state = self.state.lock();
+        if state.generation != generation {
+            return;
+        }
+        state.manager = None;
+        tracing::info!(path = %self.path.display(), "service manager died");
+        if state.restorer_running
+            || !state.has_work_to_restore(self.reregister.load(Ordering::SeqCst))
+        {
+            return;
+        }
+        state.restorer_running = true;
+        drop(state);
+        let weak = Arc::downgrade(self);
+        let spawned = std::thread::Builder::new()
+            .name("sm-restore".into())
+            .spawn(move || restore(weak));
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "cannot start the re-registration thread");
+            self.state.lock().restorer_running = false;
+        }
+    }
+
+    pub(super) fn unwatch(&self, id: u64) {
+        let (watch, manager) = {
+            let mut state = self.state.lock();
+            let Some(at) = state.watches.iter().position(|w| w.id == id) else {
+                return;
+            };
+            (state.watches.remove(at), state.manager.clone())
+        };
+        if let Some(manager) = manager {
+            if let Err(e) = manager.unregisterForNotifications(&watch.name, &watch.callback) {
+                tracing::debug!(name = %watch.name, error = %e, "unregistering a notification failed");
+            }
+        }
+    }
+}
+
+/// Reconnects to a restarted daemon (which replays registrations), polling with a
+/// growing interval; stops when that worked, when nothing is left to restore, or
+/// when the client is gone.
+fn restore(weak: Weak<Inner>) {
+    let mut pause = Duration::from_millis(5);
+    loop {
+        let Some(inner) = weak.upgrade() else { return };
+        {
+            let mut state = inner.state.lock();
+            if state.manager.is_some()
+                || !state.has_work_to_restore(inner.reregister.load(Ordering::SeqCst))
+            {
+                state.restorer_running = false;
+                return;
+            }
+        }
+        if inner.manager().is_ok() {
+            inner.state.lock().restorer_running = false;
+            tracing::info!(path = %inner.path.display(), "reconnected to the service manager");
+            return;
+        }
+        drop(inner);
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(250));
+    }
+}
