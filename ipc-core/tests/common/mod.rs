@@ -293,7 +293,7 @@ impl Parcelable for Extendable {
     fn write_to_parcel(&self, parcel: &mut Parcel) -> Result<()> {
         parcel.sized_write(|p| {
             p.write(&self.id)?;
-            self.ext.write_to_parcel(p)
+            p.write(&self.ext)
         })
     }
 
@@ -303,7 +303,7 @@ impl Parcelable for Extendable {
                 self.id = p.read()?;
             }
             if p.has_more_data() {
-                self.ext.read_from_parcel(p)?;
+                self.ext = p.read()?;
             }
             Ok(())
         })
