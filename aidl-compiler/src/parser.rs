@@ -38,7 +38,7 @@ pub fn parse(file: FileId, text: &str) -> Result<Document, Vec<Diagnostic>> {
     pest::set_error_detail(true);
     let mut pairs = match AidlParser::parse(Rule::document, text) {
         Ok(p) => p,
-        Err(e) => return Err(vec![syntax_error(file, text, &e)]),
+        Err(e) => return Err(syntax_errors(file, text, &e)),
     };
     let Some(doc_pair) = pairs.next() else {
         return Err(vec![Diagnostic::error(
@@ -58,6 +58,64 @@ pub fn parse(file: FileId, text: &str) -> Result<Document, Vec<Diagnostic>> {
     } else {
         Err(ctx.errors)
     }
+}
+
+/// At most this many syntax errors are reported per file.
+const MAX_SYNTAX_ERRORS: usize = 10;
+
+/// Reports the first syntax error, then looks for more: the statement holding
+/// the error is blanked out (same length, so positions stay valid) and the text
+/// parsed again, as long as each new error lies further on.
+fn syntax_errors(file: FileId, text: &str, first: &pest::error::Error<Rule>) -> Vec<Diagnostic> {
+    let mut errors = vec![syntax_error(file, text, first)];
+    let mut work = text.to_string();
+    while errors.len() < MAX_SYNTAX_ERRORS {
+        let Some(at) = errors.last().and_then(|d| d.span).map(|s| s.start) else {
+            break;
+        };
+        let Some(blanked) = blank_statement(&work, at) else {
+            break;
+        };
+        work = blanked;
+        match AidlParser::parse(Rule::document, &work) {
+            Ok(_) => break,
+            Err(e) => {
+                let d = syntax_error(file, &work, &e);
+                if d.span.is_none_or(|s| s.start <= at) {
+                    break;
+                }
+                errors.push(d);
+            }
+        }
+    }
+    errors
+}
+
+/// `text` with the statement around `at` replaced by spaces: from after the
+/// previous `;`, `{` or `}` through the next `;` (or up to the next `}`).
+fn blank_statement(text: &str, at: usize) -> Option<String> {
+    let bytes = text.as_bytes();
+    let at = at.min(bytes.len());
+    let start = bytes[..at]
+        .iter()
+        .rposition(|b| matches!(b, b';' | b'{' | b'}'))
+        .map_or(0, |i| i + 1);
+    let rest = bytes.get(at..)?;
+    let end = match rest.iter().position(|b| matches!(b, b';' | b'}')) {
+        Some(i) if rest[i] == b';' => at + i + 1,
+        Some(i) => at + i,
+        None => bytes.len(),
+    };
+    if end <= start {
+        return None;
+    }
+    let mut out = bytes.to_vec();
+    for b in &mut out[start..end] {
+        if *b != b'\n' {
+            *b = b' ';
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 fn syntax_error(file: FileId, text: &str, e: &pest::error::Error<Rule>) -> Diagnostic {
@@ -88,7 +146,8 @@ fn syntax_error(file: FileId, text: &str, e: &pest::error::Error<Rule>) -> Diagn
                 .trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
                 .is_empty()
                 || text == "/*"
-                || text == "//";
+                || text == "//"
+                || text.chars().all(|c| c.is_ascii_digit()); // the `0` of `0x`
             if format!("{t:?}").starts_with("Sensitive") && !noise {
                 expected.push(format!("`{text}`"));
             }
