@@ -5,11 +5,11 @@
 //! terminator, arrays as count + elements, parcelables as marker + size + fields,
 //! unions as marker + tag + member.
 
-mod common;
+mod parcel_common;
 
-use common::{Point, Value};
 use ipc_core::parcel::Utf8;
 use ipc_core::{ExceptionCode, Parcel, Status};
+use parcel_common::{Point, Value};
 
 /// Parses whitespace-separated hex bytes; `//` starts a comment to the end of line.
 fn hex(text: &str) -> Vec<u8> {

@@ -3,13 +3,13 @@
 //! fuzzing. Every read returns an error (or, for short envelopes, defaults), never
 //! panics, and never reads past the data or the envelope it is in.
 
-mod common;
+mod parcel_common;
 
 use std::fmt::Debug;
 
-use common::{Extendable, Point, PointV2, READERS, Tree, Value, run_input};
 use ipc_core::parcel::{Deserialize, MAX_PARCELABLE_NESTING, Serialize, Utf8};
 use ipc_core::{Parcel, ParcelFileDescriptor, ParcelableHolder, SpIBinder, Status, StatusCode};
+use parcel_common::{Extendable, Point, PointV2, READERS, Tree, Value, run_input};
 
 fn words(values: &[i32]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_le_bytes()).collect()
@@ -49,11 +49,13 @@ struct Token;
 
 impl Step for Token {
     fn write(&self, parcel: &mut Parcel) {
-        parcel.write_interface_token(common::DESCRIPTOR).unwrap();
+        parcel
+            .write_interface_token(parcel_common::DESCRIPTOR)
+            .unwrap();
     }
 
     fn read(&self, parcel: &mut Parcel) -> Result<(), StatusCode> {
-        parcel.enforce_interface(common::DESCRIPTOR)
+        parcel.enforce_interface(parcel_common::DESCRIPTOR)
     }
 }
 
@@ -61,7 +63,7 @@ struct Fd;
 
 impl Step for Fd {
     fn write(&self, parcel: &mut Parcel) {
-        parcel.write_owned_fd(common::dev_null()).unwrap();
+        parcel.write_owned_fd(parcel_common::dev_null()).unwrap();
     }
 
     fn read(&self, parcel: &mut Parcel) -> Result<(), StatusCode> {
@@ -75,7 +77,7 @@ struct Binder;
 impl Step for Binder {
     fn write(&self, parcel: &mut Parcel) {
         parcel
-            .write(&SpIBinder::new_local(common::NullStub))
+            .write(&SpIBinder::new_local(parcel_common::NullStub))
             .unwrap();
     }
 
@@ -167,9 +169,9 @@ fn every_kind() -> Vec<Box<dyn Step>> {
         Box::new(V(Value::Text("v".into()))),
         Box::new(V(Value::Point(Point::default()))),
         Box::new(V(Tree::Children(vec![Tree::Leaf(1), Tree::Leaf(2)]))),
-        Box::new(V(vec![common::Mode::B, common::Mode::C])),
-        Box::new(V(common::Color::GREEN)),
-        Box::new(V(vec![common::Big::HUGE])),
+        Box::new(V(vec![parcel_common::Mode::B, parcel_common::Mode::C])),
+        Box::new(V(parcel_common::Color::GREEN)),
+        Box::new(V(vec![parcel_common::Big::HUGE])),
         Box::new(Holder),
         Box::new(Fd),
         Box::new(Binder),
@@ -265,7 +267,7 @@ fn negative_lengths_other_than_minus_one_are_bad_value() {
         assert_eq!(error_of::<Vec<Option<String>>>(&bytes), bad);
         assert_eq!(error_of::<Vec<Vec<i32>>>(&bytes), bad);
         assert_eq!(error_of::<Vec<Point>>(&bytes), bad);
-        assert_eq!(error_of::<Vec<common::Mode>>(&bytes), bad);
+        assert_eq!(error_of::<Vec<parcel_common::Mode>>(&bytes), bad);
         assert_eq!(error_of::<[i32; 3]>(&bytes), bad);
         assert_eq!(
             Parcel::from_bytes(&bytes).read_byte_array(),
@@ -314,7 +316,7 @@ fn huge_lengths_fail_before_allocating() {
         assert!(read_back::<Vec<Option<Point>>>(&bytes).is_err());
         assert!(read_back::<Vec<Value>>(&bytes).is_err());
         assert!(read_back::<Vec<ParcelFileDescriptor>>(&bytes).is_err());
-        assert!(read_back::<Vec<common::Big>>(&bytes).is_err());
+        assert!(read_back::<Vec<parcel_common::Big>>(&bytes).is_err());
         assert!(read_back::<[u8; 4]>(&bytes).is_err());
         assert!(Parcel::from_bytes(&bytes).read_byte_array().is_err());
         let mut out: Vec<u64> = Vec::new();
@@ -566,7 +568,7 @@ fn holder_sizes_that_lie_are_errors_and_stay_inside_their_envelope() {
     parcel.set_data_position(0).unwrap();
     let back: ParcelableHolder = parcel.read().unwrap();
     assert_eq!(
-        back.get_parcelable::<common::PointV0>().map(|_| ()),
+        back.get_parcelable::<parcel_common::PointV0>().map(|_| ()),
         Err(StatusCode::BAD_TYPE)
     );
 }
@@ -650,7 +652,7 @@ fn append_from_with_an_object_slot_cut_by_the_range_end_does_not_panic() {
     parcel.write_i32(0); // stability
     parcel.write_i32(6); // holder size: 6 bytes
     parcel.write_i32(0); // 4 bytes of holder data ...
-    parcel.write_owned_fd(common::dev_null()).unwrap(); // ... then a slot cut after 2
+    parcel.write_owned_fd(parcel_common::dev_null()).unwrap(); // ... then a slot cut after 2
     parcel.write_i32(0);
     parcel.set_data_position(0).unwrap();
     let holder: ParcelableHolder = parcel.read().unwrap();
@@ -661,7 +663,7 @@ fn append_from_with_an_object_slot_cut_by_the_range_end_does_not_panic() {
     assert_eq!(copy.object_count(), 0);
 
     let mut source = Parcel::new();
-    source.write_owned_fd(common::dev_null()).unwrap();
+    source.write_owned_fd(parcel_common::dev_null()).unwrap();
     let mut dest = Parcel::new();
     for len in 0..4 {
         dest.append_from(&source, 0, len).unwrap();

@@ -1,15 +1,15 @@
 //! Property tests of the parcel: any value of any type reads back as written, and so
 //! does any sequence of mixed writes, leaving nothing unread.
 
-mod common;
+mod parcel_common;
 
 use std::os::fd::AsRawFd;
 
-use common::{Big, Color, Mode, NullStub, Point, PointV0, PointV2, Tree, Value};
 use ipc_core::parcel::Utf8;
 use ipc_core::{
     ExceptionCode, Parcel, ParcelFileDescriptor, ParcelableHolder, SpIBinder, Status, StatusCode,
 };
+use parcel_common::{Big, Color, Mode, NullStub, Point, PointV0, PointV2, Tree, Value};
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
@@ -252,9 +252,9 @@ fn write_item(p: &mut Parcel, item: &Item) -> Result<(), StatusCode> {
         }
         Item::Status(v) => p.write(v),
         Item::Token(v) => p.write_interface_token(v),
-        Item::Fd => p.write(&ParcelFileDescriptor::new(common::dev_null())),
+        Item::Fd => p.write(&ParcelFileDescriptor::new(parcel_common::dev_null())),
         Item::NullableFd(present) => {
-            p.write(&present.then(|| ParcelFileDescriptor::new(common::dev_null())))
+            p.write(&present.then(|| ParcelFileDescriptor::new(parcel_common::dev_null())))
         }
         Item::Binder(v) => p.write(&v.map(|()| binder())),
     }

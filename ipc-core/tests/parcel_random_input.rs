@@ -7,14 +7,14 @@
 //! 4 KiB (the worst honest case is a vector of large elements, each at least four
 //! bytes on the wire).
 
-mod common;
+mod parcel_common;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use common::{READERS, allocation_is_input_bounded, parcel_from_input};
 use ipc_core::parcel::Utf8;
 use ipc_core::{Parcel, ParcelableHolder, Status};
+use parcel_common::{READERS, allocation_is_input_bounded, parcel_from_input};
 
 /// Wraps the system allocator and remembers, per thread, the largest single request.
 struct CountingAllocator;
@@ -110,7 +110,7 @@ const INTERESTING: &[i32] = &[
 
 /// A valid parcel holding one of nearly everything, to cut random slices from.
 fn valid_material() -> Vec<u8> {
-    use common::*;
+    use parcel_common::*;
     let mut p = Parcel::new();
     p.write_interface_token(DESCRIPTOR).unwrap();
     p.write(&Status::new_service_specific_error(3, Some("x")))
