@@ -1,0 +1,120 @@
+//! The client proxy `BpFoo`: marshals each call into a transaction.
+
+use super::{ArgInfo, MethodInfo, signature, utf8};
+use crate::ast::Direction;
+use crate::codegen::types::Ctx;
+use crate::codegen::writer::Writer;
+use crate::types::Ty;
+
+pub(super) fn emit(
+    ctx: &Ctx<'_, '_>,
+    trait_name: &str,
+    bp: &str,
+    methods: &[MethodInfo],
+    w: &mut Writer,
+) {
+    w.blank();
+    w.line(format!(
+        "/// Client side of `{trait_name}`: marshals each call into a transaction."
+    ));
+    w.line("#[derive(Debug)]");
+    w.open(format!("pub struct {bp} {{"));
+    w.line("binder: ::ipc_core::SpIBinder,");
+    w.close("}");
+    w.blank();
+    w.open(format!("impl {bp} {{"));
+    w.line("/// Sends `data` and returns the reply positioned after an OK status.");
+    w.open("fn call(&self, code: ::ipc_core::TransactionCode, data: ::ipc_core::Parcel) -> ::ipc_core::BinderResult<::ipc_core::Parcel> {");
+    w.line("let mut reply = self.binder.transact(code, data, 0)?;");
+    w.line("let status: ::ipc_core::Status = reply.read()?;");
+    w.open("if !status.is_ok() {");
+    w.line("return Err(status);");
+    w.close("}");
+    w.line("Ok(reply)");
+    w.close("}");
+    w.close("}");
+    w.blank();
+    w.line(format!("impl ::ipc_core::Interface for {bp} {{}}"));
+    w.blank();
+    w.open(format!("impl {trait_name} for {bp} {{"));
+    for (i, m) in methods.iter().enumerate() {
+        if i > 0 {
+            w.blank();
+        }
+        w.open(format!("{} {{", signature(m)));
+        w.line("let mut data = ::ipc_core::Parcel::new();");
+        w.line("data.write_interface_token(DESCRIPTOR)?;");
+        for a in &m.args {
+            match a.dir {
+                Direction::In if ctx.by_value(&a.ty) => {
+                    w.line(format!("data.write(&{})?;", a.name))
+                }
+                Direction::In if a.nullable && ctx.nullable_capable(&a.ty) => {
+                    w.line(format!(
+                        "data.write({})?;",
+                        utf8(&format!("&{}", a.name), a.utf8)
+                    ));
+                }
+                Direction::In => w.line(format!("data.write({})?;", utf8(&a.name, a.utf8))),
+                Direction::InOut => w.line(format!(
+                    "data.write({})?;",
+                    utf8(&format!("&*{}", a.name), a.utf8)
+                )),
+                Direction::Out => match &a.ty {
+                    Ty::Array(_) if a.nullable => {
+                        w.line(format!("data.write_slice_size({}.as_deref())?;", a.name))
+                    }
+                    Ty::Array(_) => w.line(format!(
+                        "data.write_slice_size(Some({}.as_slice()))?;",
+                        a.name
+                    )),
+                    _ => {}
+                },
+            }
+        }
+        let code = format!("transactions::{}", m.name);
+        if m.oneway {
+            w.line(format!(
+                "self.binder.transact({code}, data, ::ipc_core::FLAG_ONEWAY)?;"
+            ));
+            w.line("Ok(())");
+            w.close("}");
+            continue;
+        }
+        let outs: Vec<&ArgInfo> = m.args.iter().filter(|a| a.dir != Direction::In).collect();
+        if m.ret == Ty::Void && outs.is_empty() {
+            w.line(format!("self.call({code}, data)?;"));
+            w.line("Ok(())");
+            w.close("}");
+            continue;
+        }
+        w.line(format!("let mut reply = self.call({code}, data)?;"));
+        if m.ret != Ty::Void {
+            if m.ret_utf8 {
+                w.line(format!(
+                    "let ret: {0} = reply.read::<::ipc_core::codegen::Utf8<{0}>>()?.0;",
+                    m.ret_rust
+                ));
+            } else {
+                w.line(format!("let ret: {} = reply.read()?;", m.ret_rust));
+            }
+        }
+        for a in outs {
+            if a.utf8 {
+                w.line(format!(
+                    "*{} = reply.read::<::ipc_core::codegen::Utf8<{}>>()?.0;",
+                    a.name, a.owned
+                ));
+            } else {
+                w.line(format!("reply.read_onto({})?;", a.name));
+            }
+        }
+        w.line(if m.ret == Ty::Void {
+            "Ok(())"
+        } else {
+            "Ok(ret)"
+        });
+        w.close("}");
+    }
+    w.close("}");
+}
