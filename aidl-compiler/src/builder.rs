@@ -24,7 +24,6 @@
 //! attribute cannot take `concat!`).
 
 use crate::compiler::{self, Options};
-use crate::diagnostics::Severity;
 use std::path::{Path, PathBuf};
 
 /// Why [`Builder::compile`] failed.
@@ -162,12 +161,12 @@ impl Builder {
             {
                 println!("cargo:rerun-if-changed={}", p.display());
             }
-            for line in outcome.rendered.lines() {
-                if outcome
-                    .diagnostics
-                    .iter()
-                    .any(|d| d.severity == Severity::Warning)
-                    && line.contains(": warning: ")
+            // The first line of each warning (errors go into the returned Error).
+            if !self.werror {
+                for line in outcome
+                    .rendered
+                    .lines()
+                    .filter(|l| l.contains(": warning: "))
                 {
                     println!("cargo:warning={line}");
                 }
