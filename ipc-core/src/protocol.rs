@@ -19,6 +19,10 @@ pub(crate) const HEADER_LEN: usize = 16;
 pub(crate) const FRAME_OVERHEAD: usize = 64 * 1024;
 /// The most file descriptors one frame carries (one `SCM_RIGHTS` message).
 pub(crate) const MAX_FDS_PER_FRAME: usize = 250;
+/// `Hello::transport`: frames go over the Unix socket.
+pub(crate) const TRANSPORT_SOCKET: u8 = 0;
+/// `Hello::transport`: frames go through shared-memory rings.
+pub(crate) const TRANSPORT_SHM: u8 = 1;
 /// Length of an object token: 128 random bits.
 pub(crate) const TOKEN_LEN: usize = 16;
 
@@ -98,6 +102,11 @@ pub(crate) enum Message {
         version: u32,
         address: String,
         max_transaction: u32,
+        /// The transport: from a client, the one it proposes (a ring connection's
+        /// memfd travels with the hello); from a server, the one it accepted.
+        transport: u8,
+        /// The size of each ring in bytes (shared-memory transport).
+        ring_size: u32,
         root: Option<(u64, Token)>,
     },
     /// A call to object `target` of the receiver. `parent` is non-zero when the call
@@ -203,12 +212,16 @@ pub(crate) fn encode(message: &Message, fds: usize) -> Result<Vec<u8>> {
             version,
             address,
             max_transaction,
+            transport,
+            ring_size,
             root,
         } => {
             w.u32(MAGIC);
             w.u32(*version);
             w.bytes(address.as_bytes())?;
             w.u32(*max_transaction);
+            w.u8(*transport);
+            w.u32(*ring_size);
             match root {
                 Some((id, token)) => {
                     w.u8(1);
@@ -350,6 +363,8 @@ pub(crate) fn decode(frame: &[u8]) -> Result<Message> {
             let version = r.u32()?;
             let address = r.string()?;
             let max_transaction = r.u32()?;
+            let transport = r.u8()?;
+            let ring_size = r.u32()?;
             let root = match r.u8()? {
                 0 => None,
                 1 => Some((r.u64()?, r.token()?)),
@@ -359,6 +374,8 @@ pub(crate) fn decode(frame: &[u8]) -> Result<Message> {
                 version,
                 address,
                 max_transaction,
+                transport,
+                ring_size,
                 root,
             }
         }
@@ -411,6 +428,8 @@ pub(crate) fn decode(frame: &[u8]) -> Result<Message> {
         | Message::Reply {
             result: Ok(parcel), ..
         } => parcel.fd_count(),
+        // A client's hello proposing rings carries the region's memfd.
+        Message::Hello { transport, .. } if *transport == TRANSPORT_SHM => fds_declared.min(1),
         _ => 0,
     };
     if fds_declared != fds_used {
@@ -443,12 +462,16 @@ mod tests {
                 version: 1,
                 address: "abc".into(),
                 max_transaction: 1 << 20,
+                transport: TRANSPORT_SHM,
+                ring_size: 4096,
                 root: Some((1, [3; 16])),
             },
             Message::Hello {
                 version: 9,
                 address: String::new(),
                 max_transaction: 0,
+                transport: TRANSPORT_SOCKET,
+                ring_size: 0,
                 root: None,
             },
             Message::Transaction {

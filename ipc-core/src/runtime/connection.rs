@@ -5,7 +5,7 @@
 //! a request runs it. Frames a reader finds for other threads are handed to them.
 
 use std::collections::{HashMap, VecDeque};
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -19,9 +19,11 @@ use super::{proxy_for, runtime};
 use crate::binder::proxy::Proxy;
 use crate::parcel::{Object, ObjectEntry};
 use crate::protocol::{
-    self, HEADER_LEN, Message, PROTOCOL_VERSION, Token, WireObject, WireParcel, WireRef,
+    self, HEADER_LEN, Message, PROTOCOL_VERSION, TRANSPORT_SHM, TRANSPORT_SOCKET, Token,
+    WireObject, WireParcel, WireRef,
 };
 use crate::transport::Transport;
+use crate::transport::shm_ring::ShmTransport;
 use crate::transport::unix::UnixTransport;
 use crate::{FLAG_ONEWAY, Parcel, Result, SpIBinder, StatusCode};
 
@@ -50,6 +52,8 @@ pub(crate) struct Call {
     pub(crate) flags: u32,
     pub(crate) parcel: WireParcel,
     pub(crate) fds: Vec<OwnedFd>,
+    /// This process's own objects the parcel names, resolved when the frame was read.
+    pub(crate) pinned: Vec<Option<SpIBinder>>,
 }
 
 /// Work a reader found that some thread must do.
@@ -71,10 +75,18 @@ enum Dispatched {
     Paused(Arc<super::nodes::OnewayQueue>, Vec<OwnedFd>),
 }
 
+/// A reply as read: the parcel (or failure status), its descriptors, and this
+/// process's own objects it names, resolved in stream order.
+type ReplyParts = (
+    std::result::Result<WireParcel, i32>,
+    Vec<OwnedFd>,
+    Vec<Option<SpIBinder>>,
+);
+
 /// What a waiting thread is handed.
 #[derive(Debug)]
 enum Delivery {
-    Reply(std::result::Result<WireParcel, i32>, Vec<OwnedFd>),
+    Reply(ReplyParts),
     Nested(Call),
 }
 
@@ -126,40 +138,50 @@ fn peer_credentials(stream: &UnixStream) -> Result<Credentials> {
     })
 }
 
-/// Reads exactly one frame from a blocking stream (handshake only).
-fn read_one_frame(stream: &UnixStream, max_len: usize) -> Result<Message> {
-    use std::io::Read;
+/// Reads exactly one frame from a blocking stream (handshake only), with the
+/// descriptors that came with it.
+fn read_one_frame(stream: &UnixStream, max_len: usize) -> Result<(Message, Vec<OwnedFd>)> {
+    let mut fds = VecDeque::new();
+    let mut read_exact = |buf: &mut [u8]| -> Result<()> {
+        let mut got = 0;
+        while got < buf.len() {
+            match crate::sys::recv_with_fds(stream.as_raw_fd(), &mut buf[got..], &mut fds, true) {
+                Ok(0) => return Err(StatusCode::DEAD_OBJECT),
+                Ok(n) => got += n,
+                Err(e) => return Err(super::io_status(&e)),
+            }
+        }
+        Ok(())
+    };
     let mut header = [0u8; HEADER_LEN];
-    (&*stream)
-        .read_exact(&mut header)
-        .map_err(|e| super::io_status(&e))?;
+    read_exact(&mut header)?;
     let h = protocol::decode_header(&header, max_len)?;
     let mut frame = vec![0u8; h.len];
     frame[..HEADER_LEN].copy_from_slice(&header);
-    (&*stream)
-        .read_exact(&mut frame[HEADER_LEN..])
-        .map_err(|e| super::io_status(&e))?;
-    protocol::decode(&frame)
+    read_exact(&mut frame[HEADER_LEN..])?;
+    let message = protocol::decode(&frame)?;
+    Ok((message, fds.into_iter().collect()))
 }
 
-fn send_on(stream: &UnixStream, message: &Message) -> Result<()> {
-    use std::io::Write;
-    let frame = protocol::encode(message, 0)?;
-    (&*stream)
-        .write_all(&frame)
+fn send_on(stream: &UnixStream, message: &Message, fds: &[OwnedFd]) -> Result<()> {
+    let frame = protocol::encode(message, fds.len())?;
+    let borrowed: Vec<_> = fds.iter().map(AsFd::as_fd).collect();
+    // A throwaway socket transport: it only writes, so it needs no reader state.
+    UnixTransport::new(stream.try_clone().map_err(|e| super::io_status(&e))?)
+        .send(&frame, &borrowed)
         .map_err(|e| super::io_status(&e))
 }
 
 impl Connection {
     fn new(
-        stream: UnixStream,
+        transport: Box<dyn Transport>,
         peer: Credentials,
         peer_address: String,
         peer_max: u32,
     ) -> Arc<Connection> {
         Arc::new(Connection {
             id: super::pool::next_key(),
-            transport: Box::new(UnixTransport::new(stream)),
+            transport,
             peer,
             peer_address,
             peer_max_transaction: peer_max as usize,
@@ -178,30 +200,53 @@ impl Connection {
         })
     }
 
-    /// The client side of the handshake: say hello, hear the server's hello (with its
-    /// root object, if it has one), and register the connection.
+    /// The client side of the handshake: say hello (proposing rings, with their
+    /// memfd, unless this process is configured for sockets), hear the server's hello
+    /// (with its root object, if it has one, and the transport it accepted), and
+    /// register the connection.
     pub(crate) fn handshake_as_client(
         stream: UnixStream,
     ) -> Result<(Arc<Connection>, Option<RootRef>)> {
         let rt = runtime();
         let peer = peer_credentials(&stream)?;
         let _ = stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT));
-        send_on(
-            &stream,
-            &Message::Hello {
-                version: PROTOCOL_VERSION,
-                address: rt.address.clone(),
-                max_transaction: rt.max_transaction_u32(),
-                root: None,
+        let mut rings = None;
+        let mut fds = Vec::new();
+        if rt.config.transport == super::TransportKind::SharedMemory {
+            let socket = stream.try_clone().map_err(|e| super::io_status(&e))?;
+            match ShmTransport::create(socket, rt.config.ring_size, rt.config.spin) {
+                Ok((transport, memfd)) => {
+                    rings = Some(transport);
+                    fds.push(memfd);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot create shared rings; using the socket")
+                }
+            }
+        }
+        let hello = Message::Hello {
+            version: PROTOCOL_VERSION,
+            address: rt.address.clone(),
+            max_transaction: rt.max_transaction_u32(),
+            transport: if rings.is_some() {
+                TRANSPORT_SHM
+            } else {
+                TRANSPORT_SOCKET
             },
-        )?;
-        let (address, peer_max, root) = match read_one_frame(&stream, 64 * 1024)? {
+            ring_size: rings.as_ref().map_or(0, |_| rt.config.ring_size as u32),
+            root: None,
+        };
+        send_on(&stream, &hello, &fds)?;
+        drop(fds);
+        let (address, peer_max, accepted, root) = match read_one_frame(&stream, 64 * 1024)?.0 {
             Message::Hello {
                 version,
                 address,
                 max_transaction,
+                transport,
                 root,
-            } if version == PROTOCOL_VERSION => (address, max_transaction, root),
+                ..
+            } if version == PROTOCOL_VERSION => (address, max_transaction, transport, root),
             Message::Hello { version, .. } => {
                 tracing::warn!(version, "server speaks another protocol version");
                 return Err(StatusCode::BAD_VALUE);
@@ -213,14 +258,19 @@ impl Connection {
             _ => return Err(StatusCode::BAD_VALUE),
         };
         let _ = stream.set_read_timeout(None);
-        let conn = Connection::new(stream, peer, address, peer_max);
+        let transport: Box<dyn Transport> = match rings {
+            Some(rings) if accepted == TRANSPORT_SHM => Box::new(rings),
+            _ => Box::new(UnixTransport::new(stream)),
+        };
+        let conn = Connection::new(transport, peer, address, peer_max);
         rt.register(&conn);
         rt.pool.watch_connection(&conn);
         Ok((conn, root))
     }
 
-    /// The server side: hear the client's hello, answer with ours and the root
-    /// object, and register the connection.
+    /// The server side: hear the client's hello, map its rings if it proposed them
+    /// (and this process allows them), answer with our hello and the root object,
+    /// and register the connection.
     pub(crate) fn handshake_as_server(
         stream: UnixStream,
         root: Option<&SpIBinder>,
@@ -231,7 +281,7 @@ impl Connection {
         let _ = stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT));
         let refuse = |reason: String| {
             tracing::warn!(pid = peer.pid, uid = peer.uid, %reason, "refusing connection");
-            let _ = send_on(&stream, &Message::Bye { reason });
+            let _ = send_on(&stream, &Message::Bye { reason }, &[]);
         };
         let my_uid = nix::unistd::getuid().as_raw();
         if same_user_only && peer.uid != my_uid && peer.uid != 0 {
@@ -241,20 +291,28 @@ impl Connection {
             ));
             return Err(StatusCode::PERMISSION_DENIED);
         }
-        let (address, peer_max) = match read_one_frame(&stream, 64 * 1024) {
-            Ok(Message::Hello {
-                version,
-                address,
-                max_transaction,
-                ..
-            }) if version == PROTOCOL_VERSION => (address, max_transaction),
-            Ok(Message::Hello { version, .. }) => {
+        let (address, peer_max, proposed, ring_size, fds) = match read_one_frame(&stream, 64 * 1024)
+        {
+            Ok((
+                Message::Hello {
+                    version,
+                    address,
+                    max_transaction,
+                    transport,
+                    ring_size,
+                    ..
+                },
+                fds,
+            )) if version == PROTOCOL_VERSION => {
+                (address, max_transaction, transport, ring_size, fds)
+            }
+            Ok((Message::Hello { version, .. }, _)) => {
                 refuse(format!(
                     "unsupported protocol version {version}; this process speaks {PROTOCOL_VERSION}"
                 ));
                 return Err(StatusCode::BAD_VALUE);
             }
-            Ok(other) => {
+            Ok((other, _)) => {
                 refuse(format!("expected a hello, got {:?}", kind_name(&other)));
                 return Err(StatusCode::BAD_VALUE);
             }
@@ -263,26 +321,42 @@ impl Connection {
                 return Err(e);
             }
         };
-        let conn = Connection::new(
-            stream.try_clone().map_err(|e| super::io_status(&e))?,
-            peer,
-            address,
-            peer_max,
-        );
+        let socket = || stream.try_clone().map_err(|e| super::io_status(&e));
+        let transport: Box<dyn Transport> = match fds.first() {
+            Some(memfd)
+                if proposed == TRANSPORT_SHM
+                    && rt.config.transport == super::TransportKind::SharedMemory =>
+            {
+                match ShmTransport::open(socket()?, memfd, ring_size as usize, rt.config.spin) {
+                    Ok(rings) => Box::new(rings),
+                    Err(e) => {
+                        refuse(format!("unusable shared rings: {e}"));
+                        return Err(StatusCode::BAD_VALUE);
+                    }
+                }
+            }
+            _ => Box::new(UnixTransport::new(socket()?)),
+        };
+        let accepted = if transport.kind() == "shm" {
+            TRANSPORT_SHM
+        } else {
+            TRANSPORT_SOCKET
+        };
+        let conn = Connection::new(transport, peer, address, peer_max);
         if root.is_some() {
             // The peer may hand the root on to a third process, which must reach us.
             rt.ensure_reachable()?;
         }
         let root = root.map(|root| rt.nodes.export(root, conn.id));
-        if let Err(e) = send_on(
-            &stream,
-            &Message::Hello {
-                version: PROTOCOL_VERSION,
-                address: rt.address.clone(),
-                max_transaction: rt.max_transaction_u32(),
-                root,
-            },
-        ) {
+        let hello = Message::Hello {
+            version: PROTOCOL_VERSION,
+            address: rt.address.clone(),
+            max_transaction: rt.max_transaction_u32(),
+            transport: accepted,
+            ring_size,
+            root,
+        };
+        if let Err(e) = send_on(&stream, &hello, &[]) {
             rt.nodes.drop_connection(conn.id);
             return Err(e);
         }
@@ -355,8 +429,8 @@ impl Connection {
             return Err(e);
         }
         match self.wait_for_reply(txn)? {
-            (Ok(_), _) => Ok(()),
-            (Err(code), _) => Err(StatusCode::from(code)),
+            (Ok(_), _, _) => Ok(()),
+            (Err(code), _, _) => Err(StatusCode::from(code)),
         }
     }
 
@@ -407,23 +481,20 @@ impl Connection {
             return Ok(Parcel::new());
         }
         match self.wait_for_reply(txn)? {
-            (Ok(parcel), fds) => self.from_wire(parcel, fds),
-            (Err(code), _) => Err(StatusCode::from(code)),
+            (Ok(parcel), fds, pinned) => self.from_wire(parcel, fds, pinned),
+            (Err(code), _, _) => Err(StatusCode::from(code)),
         }
     }
 
     /// Waits for the reply to `txn`, reading the connection whenever no other thread
     /// is, and running nested calls made on behalf of `txn` on this thread.
-    fn wait_for_reply(
-        self: &Arc<Self>,
-        txn: u64,
-    ) -> Result<(std::result::Result<WireParcel, i32>, Vec<OwnedFd>)> {
+    fn wait_for_reply(self: &Arc<Self>, txn: u64) -> Result<ReplyParts> {
         loop {
             let mut state = self.state.lock();
             match state.waiters.get_mut(&txn).and_then(VecDeque::pop_front) {
-                Some(Delivery::Reply(result, fds)) => {
+                Some(Delivery::Reply(parts)) => {
                     state.waiters.remove(&txn);
-                    return Ok((result, fds));
+                    return Ok(parts);
                 }
                 Some(Delivery::Nested(call)) => {
                     drop(state);
@@ -476,7 +547,11 @@ impl Connection {
     }
 
     /// Called after releasing the reader role: lets waiters and the poller know.
-    pub(crate) fn after_read(&self) {
+    pub(crate) fn after_read(self: &Arc<Self>) {
+        if self.transport.release_reader() && !self.is_dead() && !self.paused_for_others() {
+            // Bytes came in while nobody would be told about them: read on.
+            runtime().pool.submit(Work::Resume(self.clone()));
+        }
         if self.needs_rearm.swap(false, Ordering::AcqRel) && !self.is_dead() {
             runtime().pool.rearm_connection(self);
         }
@@ -491,6 +566,26 @@ impl Connection {
         let works = self.read_and_dispatch(&mut reader, false);
         drop(reader);
         Some(works)
+    }
+
+    /// After running a call: if more arrives on this connection within the spin
+    /// budget, read it (holding the reader role meanwhile). `None` when nothing came
+    /// or another thread is reading.
+    pub(crate) fn serve_more(self: &Arc<Self>) -> Option<Vec<Work>> {
+        let mut reader = self.reader.try_lock()?;
+        if self.is_dead() || !self.transport.spin_for_data() {
+            drop(reader);
+            self.after_read();
+            return None;
+        }
+        let works = self.read_and_dispatch(&mut reader, false);
+        drop(reader);
+        self.after_read();
+        Some(works)
+    }
+
+    pub(crate) fn wake_reader(&self) {
+        self.transport.wake_reader();
     }
 
     /// Reads at least one frame (or, without `blocking`, whatever is ready) and
@@ -524,7 +619,7 @@ impl Connection {
                     }
                     break;
                 }
-                if rb.fds.len() < h.fds {
+                if rb.fds.len() < h.fds && self.transport.wait_fds(&mut rb.fds, h.fds).is_err() {
                     self.close("frame declares more file descriptors than arrived");
                     return works;
                 }
@@ -600,12 +695,18 @@ impl Connection {
         let rt = runtime();
         match message {
             Message::Reply { txn, result } => {
+                // Resolve our own objects now: a release that follows this reply
+                // must not free them before the waiting thread takes the reply.
+                let pinned = match &result {
+                    Ok(parcel) => self.pin_local(parcel)?,
+                    Err(_) => Vec::new(),
+                };
                 let mut state = self.state.lock();
                 let queue = state
                     .waiters
                     .get_mut(&txn)
                     .ok_or_else(|| format!("reply to transaction {txn} that was never sent"))?;
-                queue.push_back(Delivery::Reply(result, fds));
+                queue.push_back(Delivery::Reply((result, fds, pinned)));
                 self.changed.notify_all();
             }
             Message::Transaction {
@@ -617,6 +718,7 @@ impl Connection {
                 parent,
                 parcel,
             } => {
+                let pinned = self.pin_local(&parcel)?;
                 let call = Call {
                     conn: self.clone(),
                     txn,
@@ -626,6 +728,7 @@ impl Connection {
                     flags,
                     parcel,
                     fds,
+                    pinned,
                 };
                 if flags & FLAG_ONEWAY != 0 {
                     let target = match rt.nodes.lookup(target, &token) {
@@ -768,15 +871,42 @@ impl Connection {
         Ok((wire, fds, keep))
     }
 
+    /// Resolves the references to this process's own objects in a received parcel,
+    /// in order (`None` for an object that no longer exists). A wrong token is a
+    /// protocol violation.
+    fn pin_local(&self, wire: &WireParcel) -> std::result::Result<Vec<Option<SpIBinder>>, String> {
+        let rt = runtime();
+        let mut pinned = Vec::new();
+        for object in &wire.objects {
+            if let WireObject::Binder { reference, .. } = object
+                && reference.owner == rt.address
+            {
+                match rt.nodes.lookup(reference.id, &reference.token) {
+                    Ok(target) => pinned.push(Some(target.binder)),
+                    Err(LookupError::Unknown) => pinned.push(None),
+                    Err(LookupError::BadToken) => {
+                        return Err(format!(
+                            "reference to object {} with a wrong token",
+                            reference.id
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(pinned)
+    }
+
     /// Turns a received wire parcel into a parcel: references become local objects
     /// or proxies, descriptors are attached in order.
     pub(crate) fn from_wire(
         self: &Arc<Self>,
         wire: WireParcel,
         fds: Vec<OwnedFd>,
+        pinned: Vec<Option<SpIBinder>>,
     ) -> Result<Parcel> {
         let rt = runtime();
         let mut fds = fds.into_iter();
+        let mut pinned = pinned.into_iter();
         let mut objects = Vec::with_capacity(wire.objects.len());
         for object in wire.objects {
             match object {
@@ -786,10 +916,7 @@ impl Connection {
                 }
                 WireObject::Binder { offset, reference } => {
                     let binder = if reference.owner == rt.address {
-                        rt.nodes
-                            .lookup(reference.id, &reference.token)
-                            .map(|t| t.binder)
-                            .map_err(|_| StatusCode::BAD_VALUE)?
+                        pinned.next().flatten().ok_or(StatusCode::BAD_VALUE)?
                     } else if reference.owner == self.peer_address {
                         proxy_for(self, &reference, 1)?
                     } else {
@@ -849,7 +976,7 @@ pub(crate) fn run_call(call: Call) {
         gid: conn.peer.gid,
     };
     let result = identity::with_incoming(incoming, || {
-        let data = conn.from_wire(call.parcel, call.fds)?;
+        let data = conn.from_wire(call.parcel, call.fds, call.pinned)?;
         target.transact(call.code, data, call.flags)
     });
     if oneway {

@@ -30,12 +30,33 @@ use crate::protocol::{self, Message, Token, WireRef};
 use crate::{Result, SpIBinder, StatusCode};
 use connection::Connection;
 
+/// How frames travel between two processes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    /// Shared-memory rings (the default); the socket carries only set-up,
+    /// descriptors, doorbells and liveness.
+    SharedMemory,
+    /// Everything over the Unix socket.
+    Socket,
+}
+
 /// Limits and settings of this process's runtime. Set them with [`configure`]
 /// before the first connection, or through the environment:
-/// `BINDER_IPC_MAX_TRANSACTION_SIZE` (bytes) and `BINDER_IPC_MAX_PENDING_ONEWAY`.
+/// `BINDER_IPC_TRANSPORT` (`shm` or `socket`), `BINDER_IPC_SPIN_US`,
+/// `BINDER_IPC_RING_SIZE` (bytes, a power of two), `BINDER_IPC_MAX_TRANSACTION_SIZE`
+/// (bytes) and `BINDER_IPC_MAX_PENDING_ONEWAY`.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Config {
+    /// The transport this process proposes for connections it opens, and accepts
+    /// for connections it serves (a socket-only process answers a ring proposal
+    /// with "socket"). Default: shared memory.
+    pub transport: TransportKind,
+    /// How long a thread waiting for data on a ring spins before it sleeps on the
+    /// futex (0: sleep at once). Default 20 µs.
+    pub spin: std::time::Duration,
+    /// The size of each ring of a connection this process opens. Default 256 KiB.
+    pub ring_size: usize,
     /// The largest transaction (parcel bytes) this process sends or accepts; the
     /// smaller of the two peers' limits applies. Default 64 MiB.
     pub max_transaction_size: usize,
@@ -49,6 +70,9 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
+            transport: TransportKind::SharedMemory,
+            spin: std::time::Duration::from_micros(20),
+            ring_size: 256 * 1024,
             max_transaction_size: crate::DEFAULT_MAX_TRANSACTION_SIZE,
             max_pending_oneway: 1024,
         }
@@ -56,9 +80,42 @@ impl Default for Config {
 }
 
 impl Config {
+    /// This configuration with another transport.
+    pub fn with_transport(mut self, transport: TransportKind) -> Config {
+        self.transport = transport;
+        self
+    }
+
+    /// This configuration with another spin budget.
+    pub fn with_spin(mut self, spin: std::time::Duration) -> Config {
+        self.spin = spin;
+        self
+    }
+
     /// The defaults, overridden by the environment variables named above.
     pub fn from_env() -> Config {
         let mut config = Config::default();
+        match std::env::var("BINDER_IPC_TRANSPORT").as_deref() {
+            Ok("socket") => config.transport = TransportKind::Socket,
+            Ok("shm") | Err(_) => {}
+            Ok(other) => tracing::warn!(
+                value = other,
+                "BINDER_IPC_TRANSPORT is `shm` or `socket`; using shm"
+            ),
+        }
+        if let Some(us) = env_usize("BINDER_IPC_SPIN_US") {
+            config.spin = std::time::Duration::from_micros(us as u64);
+        }
+        if let Some(size) = env_usize("BINDER_IPC_RING_SIZE") {
+            if crate::transport::shm_ring::valid_ring_size(size) {
+                config.ring_size = size;
+            } else {
+                tracing::warn!(
+                    size,
+                    "BINDER_IPC_RING_SIZE must be a power of two from 4 KiB to 64 MiB"
+                );
+            }
+        }
         if let Some(v) = env_usize("BINDER_IPC_MAX_TRANSACTION_SIZE") {
             config.max_transaction_size =
                 v.clamp(4096, u32::MAX as usize - protocol::FRAME_OVERHEAD);

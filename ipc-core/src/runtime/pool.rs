@@ -144,7 +144,7 @@ impl Pool {
             let ready = self.epoll.wait(&mut events, EpollTimeout::NONE);
             self.became_busy();
             match ready {
-                Ok(1) => self.handle(events[0].data()),
+                Ok(1) => self.handle(events[0].data(), events[0].events()),
                 Ok(_) | Err(nix::errno::Errno::EINTR) => {}
                 Err(e) => {
                     tracing::error!(error = %e, "epoll_wait failed");
@@ -166,7 +166,7 @@ impl Pool {
         }
     }
 
-    fn handle(&self, key: u64) {
+    fn handle(&self, key: u64, events: EpollFlags) {
         if key == WORK_KEY {
             if self.work_fd.read().is_ok() {
                 let work = self.work.lock().pop_front();
@@ -182,7 +182,12 @@ impl Pool {
             None => None,
         };
         match watched {
-            Some(Ok(conn)) => self.read_connection(&conn),
+            Some(Ok(conn)) => {
+                let hangup = events.intersects(
+                    EpollFlags::EPOLLHUP | EpollFlags::EPOLLRDHUP | EpollFlags::EPOLLERR,
+                );
+                self.read_connection(&conn, hangup)
+            }
             Some(Err(listener)) => {
                 let stream = listener.accept();
                 self.rearm_listener(key, &listener);
@@ -194,13 +199,20 @@ impl Pool {
         }
     }
 
-    pub(crate) fn read_connection(&self, conn: &Arc<Connection>) {
+    /// Reads a connection the poller reported, runs what it brought, and keeps
+    /// serving it while more arrives within the spin budget (on a ring connection a
+    /// steady exchange then needs no system call at all).
+    pub(crate) fn read_connection(&self, conn: &Arc<Connection>, hangup: bool) {
         let works = match conn.try_read_for_pool() {
             Some(works) => works,
             None => {
                 // Another thread is reading; it re-arms the poller when it stops.
                 // Check once more in case it stopped before it could see the flag.
                 conn.needs_rearm.store(true, Ordering::Release);
+                if hangup {
+                    // It may be asleep on a futex: make it look at the socket.
+                    conn.wake_reader();
+                }
                 match conn.try_read_for_pool() {
                     Some(works) => works,
                     None => return,
@@ -212,13 +224,19 @@ impl Pool {
             self.rearm_connection(conn);
         }
         conn.after_read();
-        let mut works = works.into_iter();
-        let mine = works.next();
-        for work in works {
-            self.submit(work);
-        }
-        if let Some(work) = mine {
+        let mut works = works;
+        loop {
+            let mut batch = works.into_iter();
+            let mine = batch.next();
+            for work in batch {
+                self.submit(work);
+            }
+            let Some(work) = mine else { return };
             run_work(work);
+            match conn.serve_more() {
+                Some(more) => works = more,
+                None => return,
+            }
         }
     }
 }
@@ -227,7 +245,7 @@ fn run_work(work: Work) {
     match work {
         Work::Call(call) => run_call(call),
         Work::Drain(queue) => drain_oneway(&queue),
-        Work::Resume(conn) => runtime().pool.read_connection(&conn),
+        Work::Resume(conn) => runtime().pool.read_connection(&conn, false),
     }
 }
 

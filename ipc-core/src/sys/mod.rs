@@ -51,3 +51,4 @@ pub(crate) fn recv_with_fds(
         return Ok(msg.bytes);
     }
 }
+pub(crate) mod shm;

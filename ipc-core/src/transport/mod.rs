@@ -1,7 +1,14 @@
 //! Transports move frames and file descriptors between two connected processes. They
-//! never look inside a frame. The runtime above sees only the [`Transport`] trait, so
-//! the shared-memory ring transport slots in beside the Unix-socket one.
+//! never look inside a frame. The runtime sees only the [`Transport`] trait; the
+//! Unix-socket transport ([`unix`]) and the shared-memory ring transport
+//! ([`shm_ring`]) implement it, and the same test suite runs against both.
+//!
+//! Both present a byte stream: `send` writes one whole frame, `recv` returns whatever
+//! bytes are ready. A sender that cannot make progress because the peer is not
+//! reading keeps draining its own incoming side into a bounded *spill* buffer, so two
+//! peers sending big messages to each other at once cannot deadlock.
 
+pub(crate) mod shm_ring;
 pub(crate) mod unix;
 
 use std::collections::VecDeque;
@@ -14,10 +21,10 @@ pub(crate) trait Transport: Send + Sync + std::fmt::Debug {
     /// thread; frames from concurrent callers never interleave.
     fn send(&self, frame: &[u8], fds: &[BorrowedFd<'_>]) -> io::Result<()>;
 
-    /// Reads available bytes into `buf`, appending received descriptors to `fds` in
-    /// order. Called by one thread at a time (the connection's reader). `Ok(0)` is the
-    /// end of the stream: the peer is gone. Without `blocking`, returns `WouldBlock`
-    /// when nothing is ready.
+    /// Reads ready bytes into `buf` and appends received descriptors to `fds` in
+    /// order. Called by one thread at a time (the connection's reader). `Ok(0)` is
+    /// the end of the stream: the peer is gone. Without `blocking`, returns
+    /// `WouldBlock` when nothing is ready.
     fn recv(
         &self,
         buf: &mut [u8],
@@ -25,9 +32,79 @@ pub(crate) trait Transport: Send + Sync + std::fmt::Debug {
         blocking: bool,
     ) -> io::Result<usize>;
 
-    /// The descriptor to watch for readability and hang-up.
+    /// Makes sure at least `needed` descriptors are in `fds` (a frame that declares
+    /// them has been read). By default they always arrive with their frame's bytes.
+    fn wait_fds(&self, fds: &mut VecDeque<OwnedFd>, needed: usize) -> io::Result<()> {
+        if fds.len() >= needed {
+            Ok(())
+        } else {
+            Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "frame declares more file descriptors than arrived",
+            ))
+        }
+    }
+
+    /// The descriptor the thread pool watches: readable when there is something to
+    /// read (or a doorbell), hung up when the peer is gone.
     fn poll_fd(&self) -> BorrowedFd<'_>;
 
-    /// Closes both directions, waking any thread blocked in `recv`.
+    /// The reader role is being released: from now on the pool must be woken through
+    /// `poll_fd`. Returns `true` when bytes are already waiting that nobody was told
+    /// about; the caller then arranges for a pool thread to read.
+    fn release_reader(&self) -> bool {
+        false
+    }
+
+    /// Waits up to the spin budget for incoming bytes without sleeping; `true` if
+    /// some arrived. Only called by the reader-role holder.
+    fn spin_for_data(&self) -> bool {
+        false
+    }
+
+    /// Wakes a thread sleeping in `recv` so it re-checks the peer's liveness.
+    fn wake_reader(&self) {}
+
+    /// Closes both directions, waking any thread blocked in `recv` or `send`.
     fn shutdown(&self);
+
+    /// `"socket"` or `"shm"`, for logs and diagnostics.
+    fn kind(&self) -> &'static str;
+}
+
+/// Incoming bytes and descriptors a blocked sender read ahead for the reader.
+#[derive(Debug, Default)]
+pub(crate) struct Spill {
+    bytes: VecDeque<u8>,
+    fds: VecDeque<OwnedFd>,
+    /// The peer closed its side; reported once the spilled bytes are consumed.
+    pub(crate) eof: bool,
+}
+
+/// The most bytes a blocked sender reads ahead: one maximum-size frame and change.
+pub(crate) const SPILL_LIMIT: usize = crate::DEFAULT_MAX_TRANSACTION_SIZE + 2 * 1024 * 1024;
+
+impl Spill {
+    pub(crate) fn has_room(&self) -> bool {
+        self.bytes.len() < SPILL_LIMIT
+    }
+
+    pub(crate) fn push(&mut self, bytes: &[u8], fds: &mut VecDeque<OwnedFd>) {
+        self.bytes.extend(bytes);
+        self.fds.append(fds);
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.bytes.is_empty() && self.fds.is_empty()
+    }
+
+    /// Moves spilled bytes into `buf` (and all spilled descriptors into `fds`).
+    pub(crate) fn take(&mut self, buf: &mut [u8], fds: &mut VecDeque<OwnedFd>) -> usize {
+        fds.append(&mut self.fds);
+        let n = buf.len().min(self.bytes.len());
+        for (dst, src) in buf.iter_mut().zip(self.bytes.drain(..n)) {
+            *dst = src;
+        }
+        n
+    }
 }

@@ -7,10 +7,11 @@ use std::io::{self, IoSlice};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
 
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::socket::{ControlMessage, MsgFlags, sendmsg};
 use parking_lot::Mutex;
 
-use super::Transport;
+use super::{Spill, Transport};
 
 /// A connected Unix stream socket.
 #[derive(Debug)]
@@ -18,6 +19,8 @@ pub(crate) struct UnixTransport {
     stream: UnixStream,
     /// Serializes senders so frames never interleave.
     send_lock: Mutex<()>,
+    /// Held while receiving; what a blocked sender read ahead.
+    recv: Mutex<Spill>,
 }
 
 impl UnixTransport {
@@ -25,7 +28,32 @@ impl UnixTransport {
         UnixTransport {
             stream,
             send_lock: Mutex::new(()),
+            recv: Mutex::new(Spill::default()),
         }
+    }
+
+    /// The socket is full: wait until it drains, reading ahead whatever the peer
+    /// sends meanwhile if no reader is doing so.
+    fn wait_writable(&self) -> io::Result<()> {
+        let fd = self.stream.as_fd();
+        let mut fds = [PollFd::new(fd, PollFlags::POLLOUT | PollFlags::POLLIN)];
+        poll(&mut fds, PollTimeout::from(100u16))?;
+        let revents = fds[0].revents().unwrap_or(PollFlags::empty());
+        if revents.contains(PollFlags::POLLIN)
+            && let Some(mut spill) = self.recv.try_lock()
+            && spill.has_room()
+            && !spill.eof
+        {
+            let mut buf = vec![0u8; 64 * 1024];
+            let mut fds = VecDeque::new();
+            match crate::sys::recv_with_fds(self.stream.as_raw_fd(), &mut buf, &mut fds, false) {
+                Ok(0) => spill.eof = true,
+                Ok(n) => spill.push(&buf[..n], &mut fds),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
     }
 }
 
@@ -42,15 +70,11 @@ impl Transport for UnixTransport {
                 &[]
             };
             let iov = [IoSlice::new(&frame[sent..])];
-            match sendmsg::<()>(
-                self.stream.as_raw_fd(),
-                &iov,
-                cmsgs,
-                MsgFlags::MSG_NOSIGNAL,
-                None,
-            ) {
+            let flags = MsgFlags::MSG_NOSIGNAL | MsgFlags::MSG_DONTWAIT;
+            match sendmsg::<()>(self.stream.as_raw_fd(), &iov, cmsgs, flags, None) {
                 Ok(n) => sent += n,
                 Err(nix::errno::Errno::EINTR) => continue,
+                Err(nix::errno::Errno::EAGAIN) => self.wait_writable()?,
                 Err(e) => return Err(e.into()),
             }
         }
@@ -63,6 +87,13 @@ impl Transport for UnixTransport {
         fds: &mut VecDeque<OwnedFd>,
         blocking: bool,
     ) -> io::Result<usize> {
+        let mut spill = self.recv.lock();
+        if !spill.is_empty() {
+            return Ok(spill.take(buf, fds));
+        }
+        if spill.eof {
+            return Ok(0);
+        }
         crate::sys::recv_with_fds(self.stream.as_raw_fd(), buf, fds, blocking)
     }
 
@@ -72,5 +103,9 @@ impl Transport for UnixTransport {
 
     fn shutdown(&self) {
         let _ = self.stream.shutdown(std::net::Shutdown::Both);
+    }
+
+    fn kind(&self) -> &'static str {
+        "socket"
     }
 }

@@ -1,9 +1,11 @@
-//! The runtime across real processes. The test binary re-executes itself to play the
-//! other processes: `child_main` runs only when `IPC_TEST_ROLE` is set. Every test
-//! has a watchdog, and every child is killed when its test ends.
-//!
-//! The service is a hand-written stub speaking raw transactions; the generated-code
-//! path is covered by the `integration-tests` crate.
+// The runtime across real processes, included once per transport by
+// `runtime_shm.rs` and `runtime_socket.rs` (which define `TRANSPORT`). The test binary
+// re-executes itself to play the other processes: `child_main` runs only when
+// `IPC_TEST_ROLE` is set. Every test has a watchdog, and every child is killed when
+// its test ends.
+//
+// The service is a hand-written stub speaking raw transactions; the generated-code
+// path is covered by the `integration-tests` crate.
 
 use std::io::{Read, Write};
 use std::process::{Child, Command};
@@ -260,8 +262,22 @@ fn child_main() {
 /// Kills the test process if a test takes longer than `secs`: a hang fails loudly.
 struct Watchdog(Arc<AtomicBool>);
 
+/// Puts this (parent) process on the transport under test; children get it from
+/// `BINDER_IPC_TRANSPORT`.
+fn setup() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let kind = match TRANSPORT {
+            "socket" => ipc_core::runtime::TransportKind::Socket,
+            _ => ipc_core::runtime::TransportKind::SharedMemory,
+        };
+        ipc_core::runtime::configure(ipc_core::runtime::Config::from_env().with_transport(kind)).unwrap();
+    });
+}
+
 impl Watchdog {
     fn new(name: &'static str, secs: u64) -> Watchdog {
+        setup();
         let done = Arc::new(AtomicBool::new(false));
         let flag = done.clone();
         std::thread::spawn(move || {
@@ -296,7 +312,7 @@ impl Drop for ChildProc {
 }
 
 fn socket_path(name: &str) -> std::path::PathBuf {
-    std::env::temp_dir().join(format!("ipc-rt-{}-{name}.sock", std::process::id()))
+    std::env::temp_dir().join(format!("ipc-rt-{}-{TRANSPORT}-{name}.sock", std::process::id()))
 }
 
 fn spawn(role: &str, path: &std::path::Path, extra: &[(&str, String)]) -> ChildProc {
@@ -304,6 +320,7 @@ fn spawn(role: &str, path: &std::path::Path, extra: &[(&str, String)]) -> ChildP
     cmd.args(["--exact", "child_main", "--nocapture", "--test-threads=1"])
         .env("IPC_TEST_ROLE", role)
         .env("IPC_TEST_SOCKET", path)
+        .env("BINDER_IPC_TRANSPORT", TRANSPORT)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped());
     for (k, v) in extra {
@@ -825,7 +842,9 @@ mod raw {
         body.extend((address.len() as u32).to_le_bytes());
         body.extend(address);
         body.extend((1u32 << 20).to_le_bytes());
-        body.push(0);
+        body.push(0); // transport: socket
+        body.extend(0u32.to_le_bytes()); // ring size
+        body.push(0); // no root
         frame(1, 0, &body)
     }
 
@@ -842,7 +861,7 @@ mod raw {
     /// The root id and token from a server's hello body.
     pub(super) fn root_of(hello: &[u8]) -> (u64, [u8; 16]) {
         let addr_len = u32::from_le_bytes(hello[8..12].try_into().unwrap()) as usize;
-        let at = 12 + addr_len + 4;
+        let at = 12 + addr_len + 4 + 1 + 4;
         assert_eq!(hello[at], 1, "the server names a root");
         let id = u64::from_le_bytes(hello[at + 1..at + 9].try_into().unwrap());
         (id, hello[at + 9..at + 25].try_into().unwrap())
@@ -884,11 +903,12 @@ fn misbehaving_peers_are_cut_off_and_everyone_else_is_served() {
     use std::os::unix::net::UnixStream;
     let _w = Watchdog::new("hostile", 60);
     let path = socket_path("hostile");
-    let log = std::env::temp_dir().join(format!("ipc-rt-{}-hostile.log", std::process::id()));
+    let log = std::env::temp_dir().join(format!("ipc-rt-{}-{TRANSPORT}-hostile.log", std::process::id()));
     let mut cmd = Command::new(std::env::current_exe().unwrap());
     cmd.args(["--exact", "child_main", "--nocapture", "--test-threads=1"])
         .env("IPC_TEST_ROLE", "server")
         .env("IPC_TEST_SOCKET", &path)
+        .env("BINDER_IPC_TRANSPORT", TRANSPORT)
         .env("RUST_LOG", "warn")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
