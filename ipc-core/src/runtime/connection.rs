@@ -584,6 +584,10 @@ impl Connection {
         Some(works)
     }
 
+    pub(crate) fn transport_kind(&self) -> &'static str {
+        self.transport.kind()
+    }
+
     pub(crate) fn wake_reader(&self) {
         self.transport.wake_reader();
     }

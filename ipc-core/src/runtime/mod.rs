@@ -229,6 +229,37 @@ pub fn connect(path: impl AsRef<Path>) -> Result<SpIBinder> {
     )
 }
 
+/// What the runtime knows about one connection (for diagnostics).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConnectionInfo {
+    /// The peer's pid, uid and gid, from `SO_PEERCRED` at connect time.
+    pub pid: i32,
+    /// See `pid`.
+    pub uid: u32,
+    /// See `pid`.
+    pub gid: u32,
+    /// `"shm"` or `"socket"`.
+    pub transport: &'static str,
+}
+
+/// The live connections of this process.
+pub fn connections() -> Vec<ConnectionInfo> {
+    let conns = runtime().connections.lock();
+    let mut out: Vec<ConnectionInfo> = conns
+        .by_id
+        .values()
+        .map(|c| ConnectionInfo {
+            pid: c.peer.pid,
+            uid: c.peer.uid,
+            gid: c.peer.gid,
+            transport: c.transport_kind(),
+        })
+        .collect();
+    out.sort_by_key(|c| c.pid);
+    out
+}
+
 /// Maps an I/O error to the closest status code.
 pub(crate) fn io_status(e: &std::io::Error) -> StatusCode {
     match e.kind() {

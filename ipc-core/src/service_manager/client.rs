@@ -234,6 +234,14 @@ impl ServiceManager {
         dump_priority: i32,
     ) -> BinderResult<()> {
         validate_name(name)?;
+        if binder.is_remote() && binder.ping_binder() == Err(StatusCode::DEAD_OBJECT) {
+            return Err(Status::new_exception(
+                crate::ExceptionCode::ILLEGAL_ARGUMENT,
+                Some(&format!(
+                    "cannot add {name:?}: the binder is dead (its process is gone)"
+                )),
+            ));
+        }
         crate::start_thread_pool();
         self.inner
             .call(|m| m.addService(name, Some(binder), allow_isolated, dump_priority))?;
@@ -354,7 +362,12 @@ impl Inner {
     ) -> BinderResult<R> {
         let manager = self.manager()?;
         match f(&manager) {
-            Err(e) if e.transaction_error() == StatusCode::DEAD_OBJECT => {
+            // DEAD_OBJECT may also be about an argument (a dead binder in the
+            // parcel): reconnect only when the daemon itself is gone.
+            Err(e)
+                if e.transaction_error() == StatusCode::DEAD_OBJECT
+                    && manager.as_binder().ping_binder() == Err(StatusCode::DEAD_OBJECT) =>
+            {
                 self.forget(&manager);
                 f(&self.manager()?)
             }

@@ -326,18 +326,17 @@ impl ShmTransport {
                 seq.fetch_add(1, SeqCst);
                 futex_wake(seq);
             }
-            DOORBELL => {
+            DOORBELL
                 if state
                     .compare_exchange(DOORBELL, READING, SeqCst, SeqCst)
-                    .is_ok()
-                {
-                    // A full socket already holds unread doorbells: nothing is lost.
-                    let _ = nix::sys::socket::send(
-                        self.socket.as_raw_fd(),
-                        b"D",
-                        MsgFlags::MSG_DONTWAIT | MsgFlags::MSG_NOSIGNAL,
-                    );
-                }
+                    .is_ok() =>
+            {
+                // A full socket already holds unread doorbells: nothing is lost.
+                let _ = nix::sys::socket::send(
+                    self.socket.as_raw_fd(),
+                    b"D",
+                    MsgFlags::MSG_DONTWAIT | MsgFlags::MSG_NOSIGNAL,
+                );
             }
             _ => {}
         }

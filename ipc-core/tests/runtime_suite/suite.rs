@@ -33,6 +33,7 @@ const CALL_HELD_LATER: u32 = 14;
 const STATS: u32 = 15;
 const SLOW_RECORD: u32 = 16;
 const ECHO_BYTES: u32 = 17;
+const CALL_HELD_BIG: u32 = 18;
 
 /// A test service: each code does one small thing.
 #[derive(Default)]
@@ -180,6 +181,16 @@ impl Remotable for TestService {
                 Ok(())
             }
             ECHO_BYTES => reply.write(&data.read::<Vec<u8>>()?),
+            CALL_HELD_BIG => {
+                // Send a big parcel to the held object while the caller may be
+                // sending us big parcels too.
+                let held = self.held.lock().unwrap().clone().ok_or(StatusCode::NAME_NOT_FOUND)?;
+                let size: i32 = data.read()?;
+                let mut call = Parcel::new();
+                call.write(&vec![0x5au8; size as usize])?;
+                let back: Vec<u8> = held.transact(ECHO_BYTES, call, 0)?.read()?;
+                reply.write(&(back.len() as i32))
+            }
             _ => Err(StatusCode::UNKNOWN_TRANSACTION),
         }
     }
@@ -349,6 +360,9 @@ fn server(name: &str, threads: usize) -> (ChildProc, SpIBinder) {
         seen.push(byte[0]);
     }
     let binder = ipc_core::connect(&path).unwrap();
+    let pid = child.0.id() as i32;
+    let info = ipc_core::runtime::connections().into_iter().find(|c| c.pid == pid).expect("a connection to the server");
+    assert_eq!(info.transport, TRANSPORT, "the connection uses the transport under test");
     (child, binder)
 }
 
@@ -1008,4 +1022,42 @@ fn misbehaving_peers_are_cut_off_and_everyone_else_is_served() {
         );
     }
     let _ = std::fs::remove_file(&log);
+}
+
+#[test]
+fn big_transactions_both_ways_at_once_do_not_deadlock() {
+    let _w = Watchdog::new("big-both-ways", 120);
+    ipc_core::start_thread_pool();
+    let (_server, root) = server("big-both-ways", 2);
+    let me = SpIBinder::new_local(TestService::default());
+    let mut data = Parcel::new();
+    data.write(&me).unwrap();
+    root.transact(HOLD, data, 0).unwrap();
+    const SIZE: usize = 8 * 1024 * 1024; // far larger than a ring
+    let outgoing = {
+        let root = root.clone();
+        std::thread::spawn(move || {
+            for round in 0..3u8 {
+                let payload: Vec<u8> = (0..SIZE).map(|i| (i as u8).wrapping_add(round)).collect();
+                let mut data = Parcel::new();
+                data.write(&payload).unwrap();
+                let back: Vec<u8> = root.transact(ECHO_BYTES, data, 0).unwrap().read().unwrap();
+                assert!(back == payload, "an 8 MiB echo came back changed");
+            }
+        })
+    };
+    let incoming = {
+        let root = root.clone();
+        std::thread::spawn(move || {
+            for _ in 0..3 {
+                let mut data = Parcel::new();
+                data.write(&(SIZE as i32)).unwrap();
+                let n: i32 = root.transact(CALL_HELD_BIG, data, 0).unwrap().read().unwrap();
+                assert_eq!(n as usize, SIZE);
+            }
+        })
+    };
+    outgoing.join().unwrap();
+    incoming.join().unwrap();
+    assert_eq!(add_one(&root, 1), Ok(2));
 }
