@@ -39,9 +39,9 @@ fn a_peer_corrupting_the_ring_indices_is_cut_off() {
             .len(4096 + 2 * RING)
             .map_raw(fd.as_raw_fd())
             .unwrap();
-        // SAFETY (test): offsets are inside the live mapping and aligned.
+        // SAFETY: offsets 0 and 132 are inside the live mapping and aligned for their word size.
         let word64 = |off: usize| unsafe { AtomicU64::from_ptr(map.as_mut_ptr().add(off).cast()) };
-        // SAFETY (test): as above.
+        // SAFETY: as for `word64`, with a 4-byte word.
         let word32 = |off: usize| unsafe { AtomicU32::from_ptr(map.as_mut_ptr().add(off).cast()) };
         word32(132).store(2, std::sync::atomic::Ordering::SeqCst); // ring 0: "ring the doorbell"
 
