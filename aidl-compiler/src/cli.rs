@@ -13,6 +13,7 @@ OUTPUT:
   Pull it into a crate that depends on ipc-core with:
       #[path = \"<OUT_DIR>/mod.rs\"] mod aidl;
   and use e.g. aidl::com::example::IFoo::{IFoo, BnFoo, BpFoo}.
+  From build.rs, use aidl_compiler::Builder instead (see docs/AIDL.md).
 
 IMPORTS:
   `import a.b.Foo;` (and unimported types of the same package) are looked up as
@@ -28,7 +29,12 @@ EXIT STATUS:
 
 /// Compiles AIDL files into Rust for ipc-core.
 #[derive(Debug, Parser)]
-#[command(name = "aidlc", about, after_help = AFTER_HELP, disable_version_flag = true)]
+#[command(
+    name = "aidlc",
+    about = "aidlc: compiles AIDL interfaces and types into Rust for ipc-core",
+    after_help = AFTER_HELP,
+    disable_version_flag = true
+)]
 struct Cli {
     /// Output language (only `rust`).
     #[arg(long, value_name = "LANG", default_value = "rust", value_parser = ["rust"])]
