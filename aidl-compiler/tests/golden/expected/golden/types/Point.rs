@@ -5,6 +5,7 @@
     non_camel_case_types,
     dead_code,
     unreachable_pub,
+    missing_docs,
     clippy::too_many_arguments
 )]
 
