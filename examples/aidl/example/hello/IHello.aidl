@@ -1,0 +1,7 @@
+package example.hello;
+
+/** The smallest service: one method. */
+interface IHello {
+    /** A greeting for `name`, signed with the server's pid. */
+    String sayHello(String name);
+}
