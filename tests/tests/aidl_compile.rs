@@ -234,3 +234,22 @@ fn descriptors_and_transaction_codes() {
     assert_eq!(basic::IPrimitives::VERSION, 3);
     assert_eq!(basic::IPrimitives::HASH, "notahash");
 }
+
+#[test]
+fn generic_unions_with_optional_members_round_trip() {
+    use types::Mixed::Mixed;
+    assert!(matches!(Mixed::<String>::default(), Mixed::binder(None)));
+    let back: Mixed<String> = round_trip(&Mixed::many(vec!["a".to_owned()]));
+    assert!(matches!(back, Mixed::many(v) if v == ["a"]));
+    assert!(matches!(
+        round_trip(&Mixed::<String>::maybe(None)),
+        Mixed::maybe(None)
+    ));
+    let uses = types::UsesMixed::UsesMixed {
+        strings: Mixed::plain("p".into()),
+        points: Some(Mixed::plain(types::Point::Point { x: 1, y: 2 })),
+    };
+    let back = round_trip(&uses);
+    assert!(matches!(back.strings, Mixed::plain(s) if s == "p"));
+    assert!(matches!(back.points, Some(Mixed::plain(p)) if (p.x, p.y) == (1, 2)));
+}

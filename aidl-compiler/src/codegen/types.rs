@@ -102,7 +102,13 @@ impl<'s, 'p> Ctx<'s, 'p> {
     /// Can a value of this type be null (so that `@nullable` wraps it in `Option`)?
     pub(crate) fn nullable_capable(&self, ty: &Ty) -> bool {
         match ty {
-            Ty::String | Ty::IBinder | Ty::Pfd | Ty::List(_) | Ty::Array(_) | Ty::Fixed(..) => true,
+            Ty::String
+            | Ty::IBinder
+            | Ty::Pfd
+            | Ty::List(_)
+            | Ty::Array(_)
+            | Ty::Fixed(..)
+            | Ty::Param(_) => true,
             Ty::Defined(fqn, _) => self.kind(fqn) != Kind::Enum,
             _ => false,
         }

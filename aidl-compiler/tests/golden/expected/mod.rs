@@ -40,6 +40,7 @@ pub mod golden {
         pub mod IUsesNative;
         pub mod IntEnum;
         pub mod LongEnum;
+        pub mod Mixed;
         pub mod Node;
         pub mod Outer;
         pub mod Pair;
@@ -47,5 +48,6 @@ pub mod golden {
         pub mod Shape;
         pub mod Tree;
         pub mod UsesGeneric;
+        pub mod UsesMixed;
     }
 }

@@ -1,0 +1,6 @@
+package golden.types;
+
+parcelable UsesMixed {
+    Mixed<String> strings;
+    @nullable Mixed<Point> points;
+}
