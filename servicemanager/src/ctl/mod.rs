@@ -55,8 +55,9 @@ enum Command {
         name: String,
         /// The transaction code (AIDL methods count from 1 in declaration order).
         code: u32,
-        /// Typed arguments.
-        #[arg(allow_hyphen_values = true, value_name = "ARGS")]
+        /// Typed arguments (a value starting with `-` other than a number goes
+        /// after `--`, with `--socket` before it).
+        #[arg(allow_negative_numbers = true, value_name = "ARGS")]
         args: Vec<String>,
     },
 }
