@@ -29,8 +29,12 @@ fn clients_reconnect_and_opted_in_servers_reregister_after_a_daemon_restart() {
     let told = Arc::new(AtomicUsize::new(0));
     let _registration = {
         let told = told.clone();
+        let same_client = client.clone();
         client
-            .register_for_notifications("test.phoenix", move |_, _| {
+            .register_for_notifications("test.phoenix", move |name, _| {
+                // A callback may use the client that delivers it, even while that
+                // client replays its registrations to a restarted daemon.
+                assert!(same_client.check_binder(name).is_ok());
                 told.fetch_add(1, Ordering::SeqCst);
             })
             .unwrap()

@@ -57,6 +57,7 @@ impl Builder {
                 reregister: AtomicBool::new(self.reregister),
                 next_id: AtomicU64::new(1),
                 state: Mutex::new(State::default()),
+                connecting: Mutex::new(()),
             }),
         }
     }
@@ -67,6 +68,8 @@ pub(super) struct Inner {
     reregister: AtomicBool,
     next_id: AtomicU64,
     state: Mutex<State>,
+    /// Held while connecting, so that one connection is made at a time.
+    connecting: Mutex<()>,
 }
 
 #[derive(Default)]
@@ -81,6 +84,7 @@ struct State {
     restorer_running: bool,
 }
 
+#[derive(Clone)]
 struct Added {
     name: String,
     binder: SpIBinder,
@@ -312,8 +316,11 @@ impl ServiceManager {
 impl Inner {
     /// The connected manager, connecting and replaying what needs it first.
     fn manager(self: &Arc<Self>) -> BinderResult<Strong<dyn IServiceManager>> {
-        let mut state = self.state.lock();
-        if let Some(manager) = &state.manager {
+        if let Some(manager) = &self.state.lock().manager {
+            return Ok(manager.clone());
+        }
+        let _connecting = self.connecting.lock();
+        if let Some(manager) = &self.state.lock().manager {
             return Ok(manager.clone());
         }
         let binder = crate::connect(&self.path).map_err(|code| {
@@ -325,29 +332,45 @@ impl Inner {
             }
         })?;
         let manager = binder.into_interface::<dyn IServiceManager>()?;
-        state.generation += 1;
         let reregister = self.reregister.load(Ordering::SeqCst);
-        if reregister {
-            for added in &state.added {
-                match manager.addService(
-                    &added.name,
-                    Some(&added.binder),
-                    added.allow_isolated,
-                    added.dump_priority,
-                ) {
-                    Ok(()) => tracing::info!(name = %added.name, "service re-registered"),
-                    Err(e) => {
-                        tracing::warn!(name = %added.name, error = %e, "re-registration failed")
-                    }
+        // Publish the connection before replaying, and replay without holding
+        // `state`: the daemon calls notification callbacks back during the replay,
+        // and a callback may well use this client.
+        let (added, watches) = {
+            let mut state = self.state.lock();
+            state.generation += 1;
+            state.manager = Some(manager.clone());
+            let added: Vec<Added> = if reregister {
+                state.added.clone()
+            } else {
+                Vec::new()
+            };
+            let watches: Vec<(String, Strong<dyn IServiceCallback>)> = state
+                .watches
+                .iter()
+                .map(|w| (w.name.clone(), w.callback.clone()))
+                .collect();
+            (added, watches)
+        };
+        for added in &added {
+            match manager.addService(
+                &added.name,
+                Some(&added.binder),
+                added.allow_isolated,
+                added.dump_priority,
+            ) {
+                Ok(()) => tracing::info!(name = %added.name, "service re-registered"),
+                Err(e) => {
+                    tracing::warn!(name = %added.name, error = %e, "re-registration failed")
                 }
             }
         }
-        for watch in &state.watches {
-            if let Err(e) = manager.registerForNotifications(&watch.name, &watch.callback) {
-                tracing::warn!(name = %watch.name, error = %e, "notification re-registration failed");
+        for (name, callback) in &watches {
+            if let Err(e) = manager.registerForNotifications(name, callback) {
+                tracing::warn!(%name, error = %e, "notification re-registration failed");
             }
         }
-        state.manager = Some(manager.clone());
+        let mut state = self.state.lock();
         if state.has_work_to_restore(reregister) {
             self.link_death(&mut state);
         }
@@ -406,6 +429,11 @@ impl Inner {
         });
         match manager.as_binder().link_to_death(&recipient) {
             Ok(()) => state.linked = generation,
+            Err(StatusCode::DEAD_OBJECT) => {
+                // It died before we could watch: act on it now, off this lock.
+                let inner = self.clone();
+                std::thread::spawn(move || inner.daemon_died(generation));
+            }
             Err(e) => tracing::debug!(%e, "cannot watch the service manager"),
         }
     }
