@@ -169,7 +169,8 @@ impl Writer {
         self.0.extend_from_slice(v);
         Ok(())
     }
-    fn parcel(&mut self, p: &WireParcel) -> Result<()> {
+    /// A parcel's object table (its data travels at the front of the body).
+    fn objects(&mut self, p: &WireParcel) -> Result<()> {
         self.u32(u32::try_from(p.objects.len()).map_err(|_| StatusCode::BAD_VALUE)?);
         for object in &p.objects {
             match object {
@@ -186,12 +187,39 @@ impl Writer {
                 }
             }
         }
-        self.bytes(&p.data)
+        Ok(())
+    }
+}
+
+/// An encoded frame in three pieces, so a parcel's data is never copied to build it:
+/// `head` (the header), the parcel data (borrowed from the message), and `tail`
+/// (everything else). Messages without a parcel have it all in `head`.
+#[derive(Debug)]
+pub(crate) struct Frame<'a> {
+    head: Vec<u8>,
+    data: &'a [u8],
+    tail: Vec<u8>,
+}
+
+impl Frame<'_> {
+    /// The pieces, in order.
+    pub(crate) fn parts(&self) -> [&[u8]; 3] {
+        [&self.head, self.data, &self.tail]
+    }
+
+    /// The whole frame in one buffer (tests).
+    #[cfg(test)]
+    pub(crate) fn to_vec(&self) -> Vec<u8> {
+        self.parts().concat()
     }
 }
 
 /// Encodes `message` into a frame; `fds` is the number of descriptors sent with it.
-pub(crate) fn encode(message: &Message, fds: usize) -> Result<Vec<u8>> {
+///
+/// A body that carries a parcel (transaction, successful reply) is laid out data
+/// first: `data ‖ fields ‖ object table ‖ u32 data length`, so a receiver can read a
+/// big body into one buffer and keep its front as the parcel's data without copying.
+pub(crate) fn encode(message: &Message, fds: usize) -> Result<Frame<'_>> {
     let (kind, txn) = match message {
         Message::Hello { .. } => (Kind::Hello, 0),
         Message::Transaction { txn, .. } => (Kind::Transaction, *txn),
@@ -201,12 +229,14 @@ pub(crate) fn encode(message: &Message, fds: usize) -> Result<Vec<u8>> {
         Message::Bye { .. } => (Kind::Bye, 0),
     };
     let fds = u16::try_from(fds).map_err(|_| StatusCode::BAD_VALUE)?;
-    let mut w = Writer(Vec::with_capacity(128));
-    w.u32(0); // length, patched below
-    w.u8(kind as u8);
-    w.u8(0);
-    w.0.extend_from_slice(&fds.to_le_bytes());
-    w.u64(txn);
+    let mut head = Writer(Vec::with_capacity(128));
+    head.u32(0); // length, patched below
+    head.u8(kind as u8);
+    head.u8(0);
+    head.0.extend_from_slice(&fds.to_le_bytes());
+    head.u64(txn);
+    let mut tail = Writer(Vec::new());
+    let mut data: &[u8] = &[];
     match message {
         Message::Hello {
             version,
@@ -216,19 +246,19 @@ pub(crate) fn encode(message: &Message, fds: usize) -> Result<Vec<u8>> {
             ring_size,
             root,
         } => {
-            w.u32(MAGIC);
-            w.u32(*version);
-            w.bytes(address.as_bytes())?;
-            w.u32(*max_transaction);
-            w.u8(*transport);
-            w.u32(*ring_size);
+            head.u32(MAGIC);
+            head.u32(*version);
+            head.bytes(address.as_bytes())?;
+            head.u32(*max_transaction);
+            head.u8(*transport);
+            head.u32(*ring_size);
             match root {
                 Some((id, token)) => {
-                    w.u8(1);
-                    w.u64(*id);
-                    w.0.extend_from_slice(token);
+                    head.u8(1);
+                    head.u64(*id);
+                    head.0.extend_from_slice(token);
                 }
-                None => w.u8(0),
+                None => head.u8(0),
             }
         }
         Message::Transaction {
@@ -240,34 +270,44 @@ pub(crate) fn encode(message: &Message, fds: usize) -> Result<Vec<u8>> {
             parcel,
             ..
         } => {
-            w.u64(*target);
-            w.0.extend_from_slice(token);
-            w.u32(*code);
-            w.u32(*flags);
-            w.u64(*parent);
-            w.parcel(parcel)?;
+            data = &parcel.data;
+            tail.0.reserve(64);
+            tail.u64(*target);
+            tail.0.extend_from_slice(token);
+            tail.u32(*code);
+            tail.u32(*flags);
+            tail.u64(*parent);
+            tail.objects(parcel)?;
+            tail.u32(u32::try_from(data.len()).map_err(|_| StatusCode::BAD_VALUE)?);
         }
         Message::Reply { result, .. } => match result {
             Ok(parcel) => {
-                w.u32(0);
-                w.parcel(parcel)?;
+                data = &parcel.data;
+                tail.u32(0);
+                tail.objects(parcel)?;
+                tail.u32(u32::try_from(data.len()).map_err(|_| StatusCode::BAD_VALUE)?);
             }
-            Err(code) => w.u32(*code as u32),
+            Err(code) => head.u32(*code as u32),
         },
         Message::Acquire { id, token, .. } => {
-            w.u64(*id);
-            w.0.extend_from_slice(token);
+            head.u64(*id);
+            head.0.extend_from_slice(token);
         }
         Message::Release { id, token, count } => {
-            w.u64(*id);
-            w.0.extend_from_slice(token);
-            w.u32(*count);
+            head.u64(*id);
+            head.0.extend_from_slice(token);
+            head.u32(*count);
         }
-        Message::Bye { reason } => w.bytes(reason.as_bytes())?,
+        Message::Bye { reason } => head.bytes(reason.as_bytes())?,
     }
-    let len = u32::try_from(w.0.len()).map_err(|_| StatusCode::BAD_VALUE)?;
-    w.0[..4].copy_from_slice(&len.to_le_bytes());
-    Ok(w.0)
+    let total = head.0.len() + data.len() + tail.0.len();
+    let len = u32::try_from(total).map_err(|_| StatusCode::BAD_VALUE)?;
+    head.0[..4].copy_from_slice(&len.to_le_bytes());
+    Ok(Frame {
+        head: head.0,
+        data,
+        tail: tail.0,
+    })
 }
 
 struct Reader<'a> {
@@ -310,7 +350,7 @@ impl<'a> Reader<'a> {
             .map(str::to_owned)
             .map_err(|_| StatusCode::BAD_VALUE)
     }
-    fn parcel(&mut self) -> Result<WireParcel> {
+    fn objects(&mut self) -> Result<Vec<WireObject>> {
         let count = self.u32()? as usize;
         // Every entry takes at least 5 bytes: refuse counts the frame cannot hold.
         if count > self.bytes.len() / 5 {
@@ -334,27 +374,58 @@ impl<'a> Reader<'a> {
                 _ => return Err(StatusCode::BAD_VALUE),
             });
         }
-        let data = self.bytes()?.to_vec();
-        Ok(WireParcel { data, objects })
+        Ok(objects)
     }
 }
 
-/// Decodes a whole frame (header included). The declared length must match and no
-/// byte may be left over; a parcel must declare exactly the frame's fd count.
+/// Splits a data-first body: the parcel data (which stays in `body`, truncated to
+/// it) and the bytes after it, minus the trailing length.
+fn split_body(body: &mut Vec<u8>) -> Result<Vec<u8>> {
+    let trailer = body.len().checked_sub(4).ok_or(StatusCode::BAD_VALUE)?;
+    let data_len = u32::from_le_bytes(
+        body[trailer..]
+            .try_into()
+            .map_err(|_| StatusCode::BAD_VALUE)?,
+    ) as usize;
+    if data_len > trailer {
+        return Err(StatusCode::BAD_VALUE);
+    }
+    let rest = body[data_len..trailer].to_vec();
+    body.truncate(data_len);
+    Ok(rest)
+}
+
+/// Decodes a whole frame held in one buffer (handshake and tests).
 pub(crate) fn decode(frame: &[u8]) -> Result<Message> {
     let header: &[u8; HEADER_LEN] = frame
         .get(..HEADER_LEN)
         .and_then(|h| h.try_into().ok())
         .ok_or(StatusCode::BAD_VALUE)?;
+    decode_body(header, frame[HEADER_LEN..].to_vec())
+}
+
+/// Decodes a frame from its header and its body. The declared length must match, no
+/// byte may be left over, and a frame must declare exactly the descriptors its body
+/// uses. A parcel's data is kept in `body`'s buffer, not copied.
+pub(crate) fn decode_body(header: &[u8; HEADER_LEN], mut body: Vec<u8>) -> Result<Message> {
     let decoded = decode_header(header, usize::MAX)?;
-    if decoded.len != frame.len() {
+    if decoded.len != HEADER_LEN + body.len() {
         return Err(StatusCode::BAD_VALUE);
     }
-    let kind = Kind::from_u8(frame[4]).ok_or(StatusCode::BAD_VALUE)?;
-    let txn = u64::from_le_bytes(frame[8..16].try_into().map_err(|_| StatusCode::BAD_VALUE)?);
-    let mut r = Reader {
-        bytes: &frame[HEADER_LEN..],
+    let kind = Kind::from_u8(header[4]).ok_or(StatusCode::BAD_VALUE)?;
+    let txn = u64::from_le_bytes(
+        header[8..16]
+            .try_into()
+            .map_err(|_| StatusCode::BAD_VALUE)?,
+    );
+    let with_parcel =
+        matches!(kind, Kind::Transaction) || (matches!(kind, Kind::Reply) && body.len() != 4);
+    let rest = if with_parcel {
+        split_body(&mut body)?
+    } else {
+        std::mem::take(&mut body)
     };
+    let mut r = Reader { bytes: &rest };
     let message = match kind {
         Kind::Hello => {
             if r.u32()? != MAGIC {
@@ -385,7 +456,10 @@ pub(crate) fn decode(frame: &[u8]) -> Result<Message> {
             let code = r.u32()?;
             let flags = r.u32()?;
             let parent = r.u64()?;
-            let parcel = r.parcel()?;
+            let parcel = WireParcel {
+                objects: r.objects()?,
+                data: body,
+            };
             Message::Transaction {
                 txn,
                 target,
@@ -398,10 +472,14 @@ pub(crate) fn decode(frame: &[u8]) -> Result<Message> {
         }
         Kind::Reply => {
             let status = r.u32()? as i32;
-            let result = if status == 0 {
-                Ok(r.parcel()?)
-            } else {
-                Err(status)
+            let result = match (status, with_parcel) {
+                (0, true) => Ok(WireParcel {
+                    objects: r.objects()?,
+                    data: body,
+                }),
+                (0, false) => return Err(StatusCode::BAD_VALUE),
+                (_, true) => return Err(StatusCode::BAD_VALUE),
+                (code, false) => Err(code),
             };
             Message::Reply { txn, result }
         }
@@ -422,7 +500,7 @@ pub(crate) fn decode(frame: &[u8]) -> Result<Message> {
     if !r.bytes.is_empty() {
         return Err(StatusCode::BAD_VALUE);
     }
-    let fds_declared = usize::from(u16::from_le_bytes([frame[6], frame[7]]));
+    let fds_declared = usize::from(u16::from_le_bytes([header[6], header[7]]));
     let fds_used = match &message {
         Message::Transaction { parcel, .. }
         | Message::Reply {
@@ -520,7 +598,7 @@ mod tests {
     #[test]
     fn every_message_round_trips() {
         for message in sample() {
-            let frame = encode(&message, fds_of(&message)).unwrap();
+            let frame = encode(&message, fds_of(&message)).unwrap().to_vec();
             assert_eq!(decode(&frame).unwrap(), message);
         }
     }
@@ -528,7 +606,7 @@ mod tests {
     #[test]
     fn every_truncation_and_extension_is_rejected() {
         for message in sample() {
-            let frame = encode(&message, fds_of(&message)).unwrap();
+            let frame = encode(&message, fds_of(&message)).unwrap().to_vec();
             for cut in 0..frame.len() {
                 assert!(decode(&frame[..cut]).is_err(), "{message:?} cut at {cut}");
             }
@@ -541,7 +619,7 @@ mod tests {
     #[test]
     fn lying_fd_counts_and_lengths_are_rejected() {
         let message = &sample()[2];
-        let frame = encode(message, 0).unwrap();
+        let frame = encode(message, 0).unwrap().to_vec();
         assert!(
             decode(&frame).is_err(),
             "declares no fd but has an fd entry"

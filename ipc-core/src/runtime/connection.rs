@@ -70,9 +70,9 @@ pub(crate) enum Work {
 /// What became of a frame a reader dispatched.
 enum Dispatched {
     Done,
-    /// A oneway call whose object's queue is full: the frame stays unread (its
-    /// descriptors are handed back) until the queue drains.
-    Paused(Arc<super::nodes::OnewayQueue>, Vec<OwnedFd>),
+    /// A oneway call whose object's queue is full: the call is handed back to wait
+    /// until the queue drains, and nothing after it on this connection is read.
+    Paused(Arc<super::nodes::OnewayQueue>, Box<Call>),
 }
 
 /// A reply as read: the parcel (or failure status), its descriptors, and this
@@ -103,9 +103,30 @@ struct ReadBuf {
     start: usize,
     end: usize,
     fds: VecDeque<OwnedFd>,
+    /// A big frame being read into its own buffer: header, body so far, body size.
+    big: Option<(Header, Vec<u8>, usize)>,
+    /// A oneway call waiting for room in its object's queue.
+    paused: Option<Box<Call>>,
 }
 
+/// A frame header's bytes.
+type Header = [u8; HEADER_LEN];
+
 const READ_BUF: usize = 64 * 1024;
+/// Frames bigger than this are read straight into a buffer of their own, which then
+/// becomes the parcel's data without another copy. Smaller ones (every frame fits in
+/// `READ_BUF`) go through the shared read buffer.
+const BIG_FRAME: usize = READ_BUF;
+
+impl ReadBuf {
+    /// Resets the buffer when it is empty.
+    fn compact(&mut self) {
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+    }
+}
 
 /// A connection to another process.
 #[derive(Debug)]
@@ -168,7 +189,7 @@ fn send_on(stream: &UnixStream, message: &Message, fds: &[OwnedFd]) -> Result<()
     let borrowed: Vec<_> = fds.iter().map(AsFd::as_fd).collect();
     // A throwaway socket transport: it only writes, so it needs no reader state.
     UnixTransport::new(stream.try_clone().map_err(|e| super::io_status(&e))?)
-        .send(&frame, &borrowed)
+        .send(&frame.parts(), &borrowed)
         .map_err(|e| super::io_status(&e))
 }
 
@@ -188,6 +209,8 @@ impl Connection {
             state: Mutex::new(State::default()),
             changed: Condvar::new(),
             reader: Mutex::new(ReadBuf {
+                big: None,
+                paused: None,
                 buf: vec![0; READ_BUF],
                 start: 0,
                 end: 0,
@@ -378,7 +401,7 @@ impl Connection {
     pub(crate) fn send(&self, message: &Message, fds: &[OwnedFd]) -> Result<()> {
         let frame = protocol::encode(message, fds.len())?;
         let borrowed: Vec<_> = fds.iter().map(AsFd::as_fd).collect();
-        self.transport.send(&frame, &borrowed).map_err(|e| {
+        self.transport.send(&frame.parts(), &borrowed).map_err(|e| {
             tracing::debug!(conn = self.id, error = %e, "send failed");
             StatusCode::DEAD_OBJECT
         })
@@ -597,48 +620,56 @@ impl Connection {
     fn read_and_dispatch(self: &Arc<Self>, rb: &mut ReadBuf, blocking: bool) -> Vec<Work> {
         let mut works = Vec::new();
         let max_len = runtime().config.max_transaction_size + protocol::FRAME_OVERHEAD;
-        loop {
-            // Dispatch every complete frame already buffered.
-            let mut dispatched = false;
-            while rb.end - rb.start >= HEADER_LEN {
-                let header: [u8; HEADER_LEN] = rb.buf[rb.start..rb.start + HEADER_LEN]
-                    .try_into()
-                    .unwrap_or([0; HEADER_LEN]);
-                let h = match protocol::decode_header(&header, max_len) {
-                    Ok(h) => h,
-                    Err(_) => {
-                        self.close("frame header with an impossible length");
-                        return works;
-                    }
-                };
-                if rb.end - rb.start < h.len {
-                    if rb.buf.len() - rb.start < h.len {
-                        // Make room for the whole frame.
-                        rb.buf.copy_within(rb.start..rb.end, 0);
-                        rb.end -= rb.start;
-                        rb.start = 0;
-                        if rb.buf.len() < h.len {
-                            rb.buf.resize(h.len, 0);
-                        }
-                    }
-                    break;
+        // A oneway call that waited for room in its object's queue goes first.
+        if let Some(call) = rb.paused.take() {
+            match self.enqueue_oneway(*call, &mut works) {
+                Ok(Dispatched::Done) => {}
+                Ok(Dispatched::Paused(queue, call)) => {
+                    rb.paused = Some(call);
+                    self.pause_on(queue);
+                    return works;
                 }
-                if rb.fds.len() < h.fds && self.transport.wait_fds(&mut rb.fds, h.fds).is_err() {
+                Err(reason) => {
+                    self.close(&reason);
+                    return works;
+                }
+            }
+        }
+        loop {
+            let mut dispatched = false;
+            // Every complete frame: a big one read into its own buffer, or the ones
+            // already in the shared read buffer.
+            loop {
+                let frame = match rb.big.take() {
+                    Some((header, body, need)) if body.len() == need => Some((header, body)),
+                    Some(big) => {
+                        rb.big = Some(big);
+                        None
+                    }
+                    None => self
+                        .next_buffered_frame(rb, max_len)
+                        .unwrap_or_else(|reason| {
+                            self.close(reason);
+                            None
+                        }),
+                };
+                let Some((header, body)) = frame else { break };
+                let fds_needed = usize::from(u16::from_le_bytes([header[6], header[7]]));
+                if rb.fds.len() < fds_needed
+                    && self.transport.wait_fds(&mut rb.fds, fds_needed).is_err()
+                {
                     self.close("frame declares more file descriptors than arrived");
                     return works;
                 }
-                let Ok(message) = protocol::decode(&rb.buf[rb.start..rb.start + h.len]) else {
+                let Ok(message) = protocol::decode_body(&header, body) else {
                     self.close("malformed frame");
                     return works;
                 };
-                let fds: Vec<OwnedFd> = rb.fds.drain(..h.fds).collect();
+                let fds: Vec<OwnedFd> = rb.fds.drain(..fds_needed).collect();
                 match self.dispatch(message, fds, &mut works) {
-                    Ok(Dispatched::Done) => rb.start += h.len,
-                    Ok(Dispatched::Paused(queue, fds)) => {
-                        // Leave the frame where it is; the object's drainer resumes us.
-                        for fd in fds.into_iter().rev() {
-                            rb.fds.push_front(fd);
-                        }
+                    Ok(Dispatched::Done) => dispatched = true,
+                    Ok(Dispatched::Paused(queue, call)) => {
+                        rb.paused = Some(call);
                         self.pause_on(queue);
                         return works;
                     }
@@ -647,38 +678,45 @@ impl Connection {
                         return works;
                     }
                 }
-                dispatched = true;
-            }
-            if rb.start == rb.end {
-                rb.start = 0;
-                rb.end = 0;
-                if rb.buf.len() > 4 * READ_BUF {
-                    rb.buf.truncate(READ_BUF);
-                    rb.buf.shrink_to_fit();
+                if self.is_dead() {
+                    return works;
                 }
             }
             if dispatched || self.is_dead() {
                 return works;
             }
-            if rb.end == rb.buf.len() {
-                rb.buf.copy_within(rb.start..rb.end, 0);
-                rb.end -= rb.start;
-                rb.start = 0;
-            }
-            let end = rb.end;
-            match self
-                .transport
-                .recv(&mut rb.buf[end..], &mut rb.fds, blocking)
-            {
+            let received = match &mut rb.big {
+                Some((_, body, need)) => {
+                    let want = *need - body.len();
+                    self.transport.recv_into(body, want, &mut rb.fds, blocking)
+                }
+                None => {
+                    if rb.end == rb.buf.len() {
+                        rb.buf.copy_within(rb.start..rb.end, 0);
+                        rb.end -= rb.start;
+                        rb.start = 0;
+                    }
+                    let end = rb.end;
+                    let n = self
+                        .transport
+                        .recv(&mut rb.buf[end..], &mut rb.fds, blocking);
+                    if let Ok(n) = n {
+                        rb.end += n;
+                    }
+                    n
+                }
+            };
+            match received {
                 Ok(0) => {
-                    self.close(if rb.end > rb.start {
+                    let partial = rb.end > rb.start || rb.big.is_some();
+                    self.close(if partial {
                         "peer disconnected in the middle of a frame"
                     } else {
                         ""
                     });
                     return works;
                 }
-                Ok(n) => rb.end += n,
+                Ok(_) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return works,
                 Err(e) => {
                     self.close(&format!("receive failed: {e}"));
@@ -686,6 +724,51 @@ impl Connection {
                 }
             }
         }
+    }
+
+    /// Takes the next complete frame out of the shared read buffer as (header,
+    /// body). A frame bigger than [`BIG_FRAME`] moves to its own buffer instead
+    /// (`rb.big`) and is completed by reading straight into it. `Err` is a
+    /// protocol violation.
+    fn next_buffered_frame(
+        &self,
+        rb: &mut ReadBuf,
+        max_len: usize,
+    ) -> std::result::Result<Option<(Header, Vec<u8>)>, &'static str> {
+        if rb.end - rb.start < HEADER_LEN {
+            rb.compact();
+            return Ok(None);
+        }
+        let mut header = [0u8; HEADER_LEN];
+        header.copy_from_slice(&rb.buf[rb.start..rb.start + HEADER_LEN]);
+        let h = protocol::decode_header(&header, max_len)
+            .map_err(|_| "frame header with an impossible length")?;
+        let buffered = rb.end - rb.start;
+        if h.len > BIG_FRAME {
+            let need = h.len - HEADER_LEN;
+            let mut body = Vec::with_capacity(need);
+            let take = (buffered - HEADER_LEN).min(need);
+            body.extend_from_slice(&rb.buf[rb.start + HEADER_LEN..rb.start + HEADER_LEN + take]);
+            rb.start += HEADER_LEN + take;
+            rb.compact();
+            if body.len() == need {
+                return Ok(Some((header, body)));
+            }
+            rb.big = Some((header, body, need));
+            return Ok(None);
+        }
+        if buffered < h.len {
+            // Make room for the rest of the frame.
+            if rb.buf.len() - rb.start < h.len {
+                rb.buf.copy_within(rb.start..rb.end, 0);
+                rb.end -= rb.start;
+                rb.start = 0;
+            }
+            return Ok(None);
+        }
+        let body = rb.buf[rb.start + HEADER_LEN..rb.start + h.len].to_vec();
+        rb.start += h.len;
+        Ok(Some((header, body)))
     }
 
     /// Routes one frame. An `Err` is a protocol violation: the connection is closed
@@ -735,35 +818,7 @@ impl Connection {
                     pinned,
                 };
                 if flags & FLAG_ONEWAY != 0 {
-                    let target = match rt.nodes.lookup(target, &token) {
-                        Ok(target) => target,
-                        Err(LookupError::BadToken) => {
-                            return Err(format!(
-                                "oneway call to object {target} with a wrong token"
-                            ));
-                        }
-                        Err(LookupError::Unknown) => {
-                            tracing::debug!(
-                                target,
-                                "oneway call to an object that no longer exists dropped"
-                            );
-                            return Ok(Dispatched::Done);
-                        }
-                    };
-                    let mut queue = target.oneway.state.lock();
-                    let drainer = queue.drainer == Some(std::thread::current().id());
-                    // The drainer itself may read past the bound: it may be waiting for
-                    // a reply that sits behind this frame.
-                    if queue.queue.len() >= rt.config.max_pending_oneway && !drainer {
-                        queue.blocked.push(self.clone());
-                        return Ok(Dispatched::Paused(target.oneway.clone(), call.fds));
-                    }
-                    queue.queue.push_back(call);
-                    if !queue.busy {
-                        queue.busy = true;
-                        works.push(Work::Drain(target.oneway.clone()));
-                    }
-                    return Ok(Dispatched::Done);
+                    return self.enqueue_oneway(call, works);
                 }
                 if parent != 0 {
                     let mut state = self.state.lock();
@@ -873,6 +928,46 @@ impl Connection {
             }
         }
         Ok((wire, fds, keep))
+    }
+
+    /// Queues a oneway call on its object, in arrival order; `Paused` (handing the
+    /// call back) when the object's queue is full.
+    fn enqueue_oneway(
+        self: &Arc<Self>,
+        call: Call,
+        works: &mut Vec<Work>,
+    ) -> std::result::Result<Dispatched, String> {
+        let rt = runtime();
+        let target = match rt.nodes.lookup(call.target, &call.token) {
+            Ok(target) => target,
+            Err(LookupError::BadToken) => {
+                return Err(format!(
+                    "oneway call to object {} with a wrong token",
+                    call.target
+                ));
+            }
+            Err(LookupError::Unknown) => {
+                tracing::debug!(
+                    target = call.target,
+                    "oneway call to an object that no longer exists dropped"
+                );
+                return Ok(Dispatched::Done);
+            }
+        };
+        let mut queue = target.oneway.state.lock();
+        let drainer = queue.drainer == Some(std::thread::current().id());
+        // The drainer itself may read past the bound: it may be waiting for a reply
+        // that sits behind this frame.
+        if queue.queue.len() >= rt.config.max_pending_oneway && !drainer {
+            queue.blocked.push(self.clone());
+            return Ok(Dispatched::Paused(target.oneway.clone(), Box::new(call)));
+        }
+        queue.queue.push_back(call);
+        if !queue.busy {
+            queue.busy = true;
+            works.push(Work::Drain(target.oneway.clone()));
+        }
+        Ok(Dispatched::Done)
     }
 
     /// Resolves the references to this process's own objects in a received parcel,

@@ -114,6 +114,27 @@ impl SharedRegion {
         }
     }
 
+    /// Appends `len` bytes of the region from `offset` to `dst`, without first
+    /// zero-filling the destination.
+    pub(crate) fn append_to(&self, offset: usize, len: usize, dst: &mut Vec<u8>) {
+        self.check(offset, len, 1);
+        dst.reserve(len);
+        let start = dst.len();
+        // SAFETY: the source range is inside the mapping (checked above); `reserve`
+        // made room for `len` bytes after `start`, which is private memory that
+        // cannot overlap the mapping; after the copy those bytes are initialized, so
+        // extending the length over them is sound. As in `copy_out`, the peer may race
+        // the copy; the bytes are untrusted and validated by the caller.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                self.map.as_ptr().add(offset),
+                dst.as_mut_ptr().add(start),
+                len,
+            );
+            dst.set_len(start + len);
+        }
+    }
+
     /// Copies `src` into the region at `offset`.
     pub(crate) fn copy_in(&self, offset: usize, src: &[u8]) {
         self.check(offset, src.len(), 1);

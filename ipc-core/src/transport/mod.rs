@@ -17,9 +17,10 @@ use std::os::fd::{BorrowedFd, OwnedFd};
 
 /// A bidirectional, ordered, reliable byte stream with descriptor passing.
 pub(crate) trait Transport: Send + Sync + std::fmt::Debug {
-    /// Sends one whole frame and the descriptors that go with it. Callable from any
-    /// thread; frames from concurrent callers never interleave.
-    fn send(&self, frame: &[u8], fds: &[BorrowedFd<'_>]) -> io::Result<()>;
+    /// Sends one whole frame, given as consecutive pieces (so a parcel's data is
+    /// written straight from the parcel), and the descriptors that go with it.
+    /// Callable from any thread; frames from concurrent callers never interleave.
+    fn send(&self, frame: &[&[u8]], fds: &[BorrowedFd<'_>]) -> io::Result<()>;
 
     /// Reads ready bytes into `buf` and appends received descriptors to `fds` in
     /// order. Called by one thread at a time (the connection's reader). `Ok(0)` is
@@ -31,6 +32,22 @@ pub(crate) trait Transport: Send + Sync + std::fmt::Debug {
         fds: &mut VecDeque<OwnedFd>,
         blocking: bool,
     ) -> io::Result<usize>;
+
+    /// Like [`Transport::recv`], but appends at most `limit` bytes to `buf` (used to
+    /// read a big frame straight into its own buffer).
+    fn recv_into(
+        &self,
+        buf: &mut Vec<u8>,
+        limit: usize,
+        fds: &mut VecDeque<OwnedFd>,
+        blocking: bool,
+    ) -> io::Result<usize> {
+        let start = buf.len();
+        buf.resize(start + limit, 0);
+        let result = self.recv(&mut buf[start..], fds, blocking);
+        buf.truncate(start + *result.as_ref().unwrap_or(&0));
+        result
+    }
 
     /// Makes sure at least `needed` descriptors are in `fds` (a frame that declares
     /// them has been read). By default they always arrive with their frame's bytes.
@@ -72,6 +89,20 @@ pub(crate) trait Transport: Send + Sync + std::fmt::Debug {
     fn kind(&self) -> &'static str;
 }
 
+/// The pieces of `frame` that remain after the first `skip` bytes.
+pub(crate) fn remaining<'a>(frame: &[&'a [u8]], mut skip: usize) -> Vec<&'a [u8]> {
+    let mut out = Vec::with_capacity(frame.len());
+    for part in frame {
+        if skip >= part.len() {
+            skip -= part.len();
+        } else {
+            out.push(&part[skip..]);
+            skip = 0;
+        }
+    }
+    out
+}
+
 /// Incoming bytes and descriptors a blocked sender read ahead for the reader.
 #[derive(Debug, Default)]
 pub(crate) struct Spill {
@@ -96,6 +127,20 @@ impl Spill {
 
     pub(crate) fn is_empty(&self) -> bool {
         self.bytes.is_empty() && self.fds.is_empty()
+    }
+
+    /// Appends at most `limit` spilled bytes to `buf` (and all spilled descriptors
+    /// to `fds`).
+    pub(crate) fn take_into(
+        &mut self,
+        buf: &mut Vec<u8>,
+        limit: usize,
+        fds: &mut VecDeque<OwnedFd>,
+    ) -> usize {
+        fds.append(&mut self.fds);
+        let n = limit.min(self.bytes.len());
+        buf.extend(self.bytes.drain(..n));
+        n
     }
 
     /// Moves spilled bytes into `buf` (and all spilled descriptors into `fds`).

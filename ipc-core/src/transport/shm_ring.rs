@@ -96,6 +96,42 @@ struct Ring {
     size: usize,
 }
 
+/// Where received bytes go: a caller's slice (with how much of it is filled) or the
+/// end of a buffer (with how many bytes may still be appended).
+enum Sink<'a> {
+    Slice(&'a mut [u8], usize),
+    Vec(&'a mut Vec<u8>, usize),
+}
+
+impl Sink<'_> {
+    fn room(&self) -> usize {
+        match self {
+            Sink::Slice(buf, filled) => buf.len() - filled,
+            Sink::Vec(_, limit) => *limit,
+        }
+    }
+
+    fn fill(&mut self, region: &SharedRegion, offset: usize, len: usize) {
+        match self {
+            Sink::Slice(buf, filled) => {
+                region.copy_out(offset, &mut buf[*filled..*filled + len]);
+                *filled += len;
+            }
+            Sink::Vec(buf, limit) => {
+                region.append_to(offset, len, buf);
+                *limit -= len;
+            }
+        }
+    }
+
+    fn take_spill(&mut self, spill: &mut Spill, fds: &mut VecDeque<OwnedFd>) -> usize {
+        match self {
+            Sink::Slice(buf, filled) => spill.take(&mut buf[*filled..], fds),
+            Sink::Vec(buf, limit) => spill.take_into(buf, *limit, fds),
+        }
+    }
+}
+
 /// Which end of the connection this side is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Side {
@@ -216,16 +252,6 @@ impl ShmTransport {
         }
     }
 
-    fn copy_from_ring(&self, pos: u64, dst: &mut [u8]) {
-        let size = self.rx.size;
-        let off = (pos % size as u64) as usize;
-        let first = dst.len().min(size - off);
-        self.region.copy_out(self.rx.data + off, &mut dst[..first]);
-        if first < dst.len() {
-            self.region.copy_out(self.rx.data, &mut dst[first..]);
-        }
-    }
-
     /// Bytes waiting in the incoming ring, validated.
     fn available(&self, tail: u64) -> io::Result<usize> {
         let head = self.region.u64_at(self.rx.control + HEAD).load(SeqCst);
@@ -239,13 +265,19 @@ impl ShmTransport {
     }
 
     /// Copies ready bytes out of the incoming ring; 0 when it is empty.
-    fn read_ring(&self, side: &mut RecvSide, buf: &mut [u8]) -> io::Result<usize> {
+    fn read_ring(&self, side: &mut RecvSide, sink: &mut Sink<'_>) -> io::Result<usize> {
         let avail = self.available(side.tail)?;
-        let n = avail.min(buf.len());
+        let n = avail.min(sink.room());
         if n == 0 {
             return Ok(0);
         }
-        self.copy_from_ring(side.tail, &mut buf[..n]);
+        let size = self.rx.size;
+        let off = (side.tail % size as u64) as usize;
+        let first = n.min(size - off);
+        sink.fill(&self.region, self.rx.data + off, first);
+        if first < n {
+            sink.fill(&self.region, self.rx.data, n - first);
+        }
         side.tail += n as u64;
         self.region
             .u64_at(self.rx.control + TAIL)
@@ -261,6 +293,56 @@ impl ShmTransport {
             futex_wake(seq);
         }
         Ok(n)
+    }
+
+    /// `recv` into either kind of destination.
+    fn recv_sink(
+        &self,
+        mut sink: Sink<'_>,
+        fds: &mut VecDeque<OwnedFd>,
+        blocking: bool,
+    ) -> io::Result<usize> {
+        let mut guard = self.recv.lock();
+        let side = &mut *guard;
+        let state = self.region.u32_at(self.rx.control + CONSUMER_STATE);
+        loop {
+            if !side.spill.is_empty() {
+                return Ok(sink.take_spill(&mut side.spill, fds));
+            }
+            let n = self.read_ring(side, &mut sink)?;
+            if n > 0 {
+                return Ok(n);
+            }
+            if side.peer_gone || self.closed.load(SeqCst) {
+                return Ok(0);
+            }
+            if !blocking {
+                self.drain_socket(side, fds)?;
+                let n = self.read_ring(side, &mut sink)?;
+                return if n > 0 || side.peer_gone {
+                    Ok(n)
+                } else {
+                    Err(io::ErrorKind::WouldBlock.into())
+                };
+            }
+            state.store(READING, SeqCst);
+            let tail = side.tail;
+            if self.spin_until(|| self.available(tail).map_or(true, |a| a > 0)) {
+                continue;
+            }
+            // About to sleep: settle the socket first (descriptors, hang-up).
+            self.drain_socket(side, fds)?;
+            if side.peer_gone {
+                continue;
+            }
+            let seq = self.region.u32_at(self.rx.control + DATA_SEQ);
+            let seen = seq.load(SeqCst);
+            state.store(SLEEPING, SeqCst);
+            if self.available(side.tail)? == 0 && !self.closed.load(SeqCst) {
+                futex_wait(seq, seen, LIVENESS_CHECK);
+            }
+            state.store(READING, SeqCst);
+        }
     }
 
     /// Reads what the socket holds without blocking: descriptors go to `fds`,
@@ -373,46 +455,24 @@ impl ShmTransport {
         };
         let mut fds = VecDeque::new();
         self.drain_socket(&mut side, &mut fds)?;
-        let mut buf = vec![0u8; self.rx.size.min(1 << 20)];
+        let mut buf = Vec::new();
         let side = &mut *side;
         while side.spill.has_room() {
-            let n = self.read_ring(side, &mut buf)?;
+            buf.clear();
+            let n = self.read_ring(side, &mut Sink::Vec(&mut buf, self.rx.size))?;
             if n == 0 {
                 break;
             }
-            side.spill.push(&buf[..n], &mut VecDeque::new());
+            side.spill.push(&buf, &mut VecDeque::new());
         }
         side.spill.push(&[], &mut fds);
         Ok(())
     }
 
-    fn send_fds(&self, fds: &[BorrowedFd<'_>]) -> io::Result<()> {
-        let raw: Vec<RawFd> = fds.iter().map(AsRawFd::as_raw_fd).collect();
-        let rights = [ControlMessage::ScmRights(&raw)];
-        loop {
-            match sendmsg::<()>(
-                self.socket.as_raw_fd(),
-                &[IoSlice::new(b"F")],
-                &rights,
-                MsgFlags::MSG_NOSIGNAL,
-                None,
-            ) {
-                Ok(_) => return Ok(()),
-                Err(nix::errno::Errno::EINTR) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-    }
-}
-
-impl Transport for ShmTransport {
-    fn send(&self, frame: &[u8], fds: &[BorrowedFd<'_>]) -> io::Result<()> {
-        let mut head = self.send.lock();
-        // Descriptors go first, so they are in the socket before their frame can be
-        // read from the ring.
-        if !fds.is_empty() {
-            self.send_fds(fds)?;
-        }
+    /// Writes one piece of a frame, waiting for room as needed; a piece bigger than
+    /// the free space is published in steps, waking the consumer at each so it
+    /// drains while we fill.
+    fn write_part(&self, head: &mut u64, frame: &[u8]) -> io::Result<()> {
         let tail_word = self.region.u64_at(self.tx.control + TAIL);
         let head_word = self.region.u64_at(self.tx.control + HEAD);
         let mut written = 0;
@@ -438,9 +498,44 @@ impl Transport for ShmTransport {
             *head += n as u64;
             written += n;
             head_word.store(*head, SeqCst);
-            // Wake the consumer for each piece of a big frame so it drains as we fill.
-            self.wake_consumer();
+            if written < frame.len() {
+                self.wake_consumer();
+            }
         }
+        Ok(())
+    }
+
+    fn send_fds(&self, fds: &[BorrowedFd<'_>]) -> io::Result<()> {
+        let raw: Vec<RawFd> = fds.iter().map(AsRawFd::as_raw_fd).collect();
+        let rights = [ControlMessage::ScmRights(&raw)];
+        loop {
+            match sendmsg::<()>(
+                self.socket.as_raw_fd(),
+                &[IoSlice::new(b"F")],
+                &rights,
+                MsgFlags::MSG_NOSIGNAL,
+                None,
+            ) {
+                Ok(_) => return Ok(()),
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+}
+
+impl Transport for ShmTransport {
+    fn send(&self, frame: &[&[u8]], fds: &[BorrowedFd<'_>]) -> io::Result<()> {
+        let mut head = self.send.lock();
+        // Descriptors go first, so they are in the socket before their frame can be
+        // read from the ring.
+        if !fds.is_empty() {
+            self.send_fds(fds)?;
+        }
+        for part in frame.iter().filter(|p| !p.is_empty()) {
+            self.write_part(&mut head, part)?;
+        }
+        self.wake_consumer();
         Ok(())
     }
 
@@ -450,47 +545,17 @@ impl Transport for ShmTransport {
         fds: &mut VecDeque<OwnedFd>,
         blocking: bool,
     ) -> io::Result<usize> {
-        let mut guard = self.recv.lock();
-        let side = &mut *guard;
-        let state = self.region.u32_at(self.rx.control + CONSUMER_STATE);
-        loop {
-            if !side.spill.is_empty() {
-                return Ok(side.spill.take(buf, fds));
-            }
-            let n = self.read_ring(side, buf)?;
-            if n > 0 {
-                return Ok(n);
-            }
-            if side.peer_gone || self.closed.load(SeqCst) {
-                return Ok(0);
-            }
-            if !blocking {
-                self.drain_socket(side, fds)?;
-                let n = self.read_ring(side, buf)?;
-                return if n > 0 || side.peer_gone {
-                    Ok(n)
-                } else {
-                    Err(io::ErrorKind::WouldBlock.into())
-                };
-            }
-            state.store(READING, SeqCst);
-            let tail = side.tail;
-            if self.spin_until(|| self.available(tail).map_or(true, |a| a > 0)) {
-                continue;
-            }
-            // About to sleep: settle the socket first (descriptors, hang-up).
-            self.drain_socket(side, fds)?;
-            if side.peer_gone {
-                continue;
-            }
-            let seq = self.region.u32_at(self.rx.control + DATA_SEQ);
-            let seen = seq.load(SeqCst);
-            state.store(SLEEPING, SeqCst);
-            if self.available(side.tail)? == 0 && !self.closed.load(SeqCst) {
-                futex_wait(seq, seen, LIVENESS_CHECK);
-            }
-            state.store(READING, SeqCst);
-        }
+        self.recv_sink(Sink::Slice(buf, 0), fds, blocking)
+    }
+
+    fn recv_into(
+        &self,
+        buf: &mut Vec<u8>,
+        limit: usize,
+        fds: &mut VecDeque<OwnedFd>,
+        blocking: bool,
+    ) -> io::Result<usize> {
+        self.recv_sink(Sink::Vec(buf, limit), fds, blocking)
     }
 
     fn wait_fds(&self, fds: &mut VecDeque<OwnedFd>, needed: usize) -> io::Result<()> {

@@ -58,18 +58,22 @@ impl UnixTransport {
 }
 
 impl Transport for UnixTransport {
-    fn send(&self, frame: &[u8], fds: &[BorrowedFd<'_>]) -> io::Result<()> {
+    fn send(&self, frame: &[&[u8]], fds: &[BorrowedFd<'_>]) -> io::Result<()> {
         let _guard = self.send_lock.lock();
         let raw: Vec<RawFd> = fds.iter().map(AsRawFd::as_raw_fd).collect();
+        let total: usize = frame.iter().map(|p| p.len()).sum();
         let mut sent = 0;
-        while sent < frame.len() {
+        while sent < total {
             let rights = [ControlMessage::ScmRights(&raw)];
             let cmsgs: &[ControlMessage<'_>] = if sent == 0 && !raw.is_empty() {
                 &rights
             } else {
                 &[]
             };
-            let iov = [IoSlice::new(&frame[sent..])];
+            let iov: Vec<IoSlice<'_>> = super::remaining(frame, sent)
+                .into_iter()
+                .map(IoSlice::new)
+                .collect();
             let flags = MsgFlags::MSG_NOSIGNAL | MsgFlags::MSG_DONTWAIT;
             match sendmsg::<()>(self.stream.as_raw_fd(), &iov, cmsgs, flags, None) {
                 Ok(n) => sent += n,

@@ -888,7 +888,8 @@ mod raw {
         code: u32,
         data: &[u8],
     ) -> Vec<u8> {
-        let mut body = Vec::new();
+        // Data first, then the fields, the object table and the data length.
+        let mut body = data.to_vec();
         body.extend(target.to_le_bytes());
         body.extend(token);
         body.extend(code.to_le_bytes());
@@ -896,7 +897,6 @@ mod raw {
         body.extend(0u64.to_le_bytes());
         body.extend(0u32.to_le_bytes()); // no objects
         body.extend((data.len() as u32).to_le_bytes());
-        body.extend(data);
         frame(2, txn, &body)
     }
 
@@ -977,8 +977,9 @@ fn misbehaving_peers_are_cut_off_and_everyone_else_is_served() {
     .unwrap();
     let (kind, reply) = raw::read_frame(&mut s).unwrap();
     assert_eq!(kind, 3);
-    assert_eq!(&reply[..4], &0u32.to_le_bytes(), "reply status OK");
-    assert_eq!(&reply[reply.len() - 4..], &6i32.to_le_bytes());
+    let data_len = u32::from_le_bytes(reply[reply.len() - 4..].try_into().unwrap()) as usize;
+    assert_eq!(&reply[data_len..data_len + 4], &0u32.to_le_bytes(), "reply status OK");
+    assert_eq!(&reply[data_len - 4..data_len], &6i32.to_le_bytes(), "the parcel ends with 5 + 1");
 
     // A reply to a transaction never sent.
     s.write_all(&raw::frame(3, 4242, &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]))
