@@ -54,8 +54,10 @@ struct Running {
     /// Output streams still open (stdout, stderr).
     open_streams: u8,
     data: Vec<String>,
-    /// Every line it printed, for error messages.
+    /// Every line it printed.
     seen: Vec<String>,
+    /// Lines of `seen` before this one were matched by [`Launcher::expect`] already.
+    matched: usize,
 }
 
 #[derive(Debug)]
@@ -207,6 +209,7 @@ impl Launcher {
             open_streams: 2,
             data: Vec::new(),
             seen: Vec::new(),
+            matched: 0,
         });
         Ok(ChildId(index))
     }
@@ -236,8 +239,9 @@ impl Launcher {
         &self.children[id.0].data
     }
 
-    /// Relays output until the child prints a line containing `needle`; returns that
-    /// line. Fails if the child ends its output first or `timeout` passes.
+    /// Relays output until the child prints a line containing `needle`, or finds one
+    /// it printed since the previous match; returns that line. Fails if the child
+    /// ends its output first or `timeout` passes.
     pub fn expect(
         &mut self,
         id: ChildId,
@@ -246,20 +250,14 @@ impl Launcher {
     ) -> anyhow::Result<String> {
         let deadline = Instant::now() + timeout;
         loop {
-            match self.next_event(deadline) {
-                Some(Event::Line(i, line)) if i == id.0 && line.contains(needle) => {
-                    return Ok(line);
-                }
-                Some(_) => {}
-                None if Instant::now() >= deadline => {
-                    bail!(
-                        "{} did not print {needle:?} in {timeout:?}",
-                        self.children[id.0].name
-                    )
-                }
-                None => {}
+            let child = &mut self.children[id.0];
+            if let Some(at) = child.seen[child.matched..]
+                .iter()
+                .position(|l| l.contains(needle))
+            {
+                child.matched += at + 1;
+                return Ok(child.seen[child.matched - 1].clone());
             }
-            let child = &self.children[id.0];
             if child.open_streams == 0 {
                 bail!(
                     "{} ended its output without printing {needle:?}; it printed: {:#?}",
@@ -267,6 +265,10 @@ impl Launcher {
                     child.seen
                 );
             }
+            if Instant::now() >= deadline {
+                bail!("{} did not print {needle:?} in {timeout:?}", child.name);
+            }
+            self.next_event(deadline);
         }
     }
 
