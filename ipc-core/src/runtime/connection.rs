@@ -717,6 +717,12 @@ impl Connection {
                     return works;
                 }
                 Ok(_) => {}
+                // Half a frame is here and the sender is still writing the rest:
+                // wait for it a little rather than go back to the poller.
+                Err(e)
+                    if e.kind() == std::io::ErrorKind::WouldBlock
+                        && (rb.big.is_some() || rb.end > rb.start)
+                        && self.transport.spin_for_data() => {}
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return works,
                 Err(e) => {
                     self.close(&format!("receive failed: {e}"));

@@ -13,7 +13,7 @@ use parking_lot::{Condvar, Mutex};
 use super::aidl::android::os::IServiceCallback::{BnServiceCallback, IServiceCallback};
 use super::aidl::android::os::IServiceManager::IServiceManager;
 use super::aidl::android::os::ServiceDebugInfo::ServiceDebugInfo;
-use super::notify::{Callback, Registration};
+use super::notify::{Callback, Registration, ServiceEvent};
 use super::{DUMP_FLAG_PRIORITY_ALL, DUMP_FLAG_PRIORITY_DEFAULT, validate_name};
 use crate::binder::DeathRecipient;
 use crate::{BinderResult, FromIBinder, SpIBinder, Status, StatusCode, Strong};
@@ -292,6 +292,20 @@ impl ServiceManager {
         &self,
         name: &str,
         callback: impl Fn(&str, &SpIBinder) + Send + Sync + 'static,
+    ) -> BinderResult<Registration> {
+        self.watch(name, move |name, event| {
+            if let ServiceEvent::Registered(binder) = event {
+                callback(name, binder);
+            }
+        })
+    }
+
+    /// Like [`ServiceManager::register_for_notifications`], and also told when the
+    /// process of the service registered under `name` dies ([`ServiceEvent::Died`]).
+    pub fn watch(
+        &self,
+        name: &str,
+        callback: impl Fn(&str, ServiceEvent<'_>) + Send + Sync + 'static,
     ) -> BinderResult<Registration> {
         validate_name(name)?;
         crate::start_thread_pool();

@@ -25,7 +25,7 @@ mod client;
 mod notify;
 
 pub use client::{Builder, ServiceManager};
-pub use notify::Registration;
+pub use notify::{Registration, ServiceEvent};
 
 use std::sync::OnceLock;
 use std::time::Duration;

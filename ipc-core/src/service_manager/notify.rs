@@ -7,17 +7,31 @@ use super::aidl::android::os::IServiceCallback::IServiceCallback;
 use super::client::Inner;
 use crate::{BinderResult, Interface, SpIBinder};
 
-/// What a notification runs: `(name, binder)`.
-pub(super) type OnRegistration = Box<dyn Fn(&str, &SpIBinder) + Send + Sync>;
+/// What happened to a watched name.
+#[derive(Debug, Clone, Copy)]
+pub enum ServiceEvent<'a> {
+    /// The name was registered (or registered again) as this binder.
+    Registered(&'a SpIBinder),
+    /// The process of the service registered under the name died; the entry is gone.
+    Died,
+}
 
-/// The callback object the daemon calls (oneway) on each registration of a name.
-pub(super) struct Callback(pub(super) OnRegistration);
+/// What a notification runs: `(name, event)`.
+pub(super) type OnEvent = Box<dyn Fn(&str, ServiceEvent<'_>) + Send + Sync>;
+
+/// The callback object the daemon calls (oneway) about a name.
+pub(super) struct Callback(pub(super) OnEvent);
 
 impl Interface for Callback {}
 
 impl IServiceCallback for Callback {
     fn onRegistration(&self, name: &str, binder: &SpIBinder) -> BinderResult<()> {
-        (self.0)(name, binder);
+        (self.0)(name, ServiceEvent::Registered(binder));
+        Ok(())
+    }
+
+    fn onServiceDied(&self, name: &str) -> BinderResult<()> {
+        (self.0)(name, ServiceEvent::Died);
         Ok(())
     }
 }

@@ -532,8 +532,23 @@ impl Transport for ShmTransport {
         if !fds.is_empty() {
             self.send_fds(fds)?;
         }
-        for part in frame.iter().filter(|p| !p.is_empty()) {
-            self.write_part(&mut head, part)?;
+        // A frame that fits in the free space is published with one store of
+        // `head`, so a reader never sees half of it; a bigger one streams through.
+        let total: usize = frame.iter().map(|p| p.len()).sum();
+        let tail = self.region.u64_at(self.tx.control + TAIL).load(SeqCst);
+        let used = head.wrapping_sub(tail);
+        if used <= self.tx.size as u64 && total <= self.tx.size - used as usize {
+            let mut at = *head;
+            for part in frame {
+                self.copy_to_ring(at, part);
+                at += part.len() as u64;
+            }
+            *head = at;
+            self.region.u64_at(self.tx.control + HEAD).store(at, SeqCst);
+        } else {
+            for part in frame.iter().filter(|p| !p.is_empty()) {
+                self.write_part(&mut head, part)?;
+            }
         }
         self.wake_consumer();
         Ok(())
