@@ -195,17 +195,30 @@ impl Registry {
     }
 
     /// The entry `id` of `name` died: drop it unless it was replaced meanwhile.
+    /// Its watchers are told (oneway, after the lock is released).
     fn service_died(shared: &Shared, name: &str, id: u64) {
-        let mut state = shared.state.lock();
-        if state.services.get(name).is_some_and(|e| e.id == id) {
-            let entry = state.services.remove(name);
-            if let Some(entry) = entry {
+        let watchers: Vec<Strong<dyn IServiceCallback>> = {
+            let mut state = shared.state.lock();
+            if state.services.get(name).is_none_or(|e| e.id != id) {
+                return;
+            }
+            if let Some(entry) = state.services.remove(name) {
                 tracing::info!(
                     name,
                     pid = entry.pid,
                     uid = entry.uid,
                     "service died, removed"
                 );
+            }
+            state
+                .callbacks
+                .get(name)
+                .map(|list| list.iter().map(|w| w.callback.clone()).collect())
+                .unwrap_or_default()
+        };
+        for watcher in watchers {
+            if let Err(e) = watcher.onServiceDied(name) {
+                tracing::debug!(name, error = %e, "death notice not delivered");
             }
         }
     }

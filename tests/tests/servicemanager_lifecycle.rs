@@ -1,11 +1,12 @@
 //! Services come and go with their processes: a watcher hears of every
 //! registration (the current one included, and a re-registration after the service
-//! restarts); a service killed with SIGKILL leaves the registry and its name can be
+//! restarts) and of the service's death; a service killed with SIGKILL leaves the registry and its name can be
 //! registered again by a new process.
 
 use std::sync::Arc;
 
 use integration_tests::sm::{Scratch, Watchdog, wait_until};
+use ipc_core::service_manager::ServiceEvent;
 use parking_lot::Mutex;
 use servicemanager::testing::ITestService;
 
@@ -43,8 +44,22 @@ fn a_watcher_is_told_of_registrations_including_after_a_restart() {
         ("test.watched".to_owned(), first.pid() as i32)
     );
 
+    // The watcher hears of the death too (through `watch`, which reports both).
+    let deaths = Arc::new(Mutex::new(0));
+    let _watch = {
+        let deaths = deaths.clone();
+        client
+            .watch("test.watched", move |_, event| {
+                if matches!(event, ServiceEvent::Died) {
+                    *deaths.lock() += 1;
+                }
+            })
+            .unwrap()
+    };
+
     // The service restarts: a new process registers the name again.
     first.kill9();
+    wait_until("the death notice", 20, || *deaths.lock() == 1);
     let second = scratch.server("test.watched", false);
     wait_until("the re-registration", 20, || seen.lock().len() == 2);
     assert_eq!(
