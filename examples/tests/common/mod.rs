@@ -1,0 +1,151 @@
+//! Runs an example binary end to end, as a user would, in a scratch environment:
+//! `TMPDIR` and `BINDER_IPC_DIR` point into a fresh directory, so the example finds
+//! no service manager and starts its own, and whatever it leaves behind shows up.
+//!
+//! The test process becomes a child subreaper first: a grandchild the example fails
+//! to reap is re-parented to us, and [`Run::assert_no_process_left`] sees it.
+
+#![allow(dead_code)] // Each test file uses a part of it.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::errno::Errno;
+use nix::sys::wait::{WaitPidFlag, waitpid};
+
+/// What a run of an example did.
+#[derive(Debug)]
+pub(crate) struct Run {
+    pub(crate) code: Option<i32>,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+    scratch: tempfile::TempDir,
+}
+
+impl Run {
+    /// Panics (showing the output) unless the example exited with status 0.
+    pub(crate) fn assert_success(&self) {
+        assert_eq!(self.code, Some(0), "the example failed:\n{self}");
+    }
+
+    /// Panics unless stdout has a line containing every one of `needles`.
+    pub(crate) fn assert_line(&self, needles: &[&str]) -> &str {
+        self.stdout
+            .lines()
+            .find(|l| needles.iter().all(|n| l.contains(n)))
+            .unwrap_or_else(|| panic!("no line with {needles:?} in:\n{self}"))
+    }
+
+    /// How many stdout lines contain every one of `needles`.
+    pub(crate) fn count_lines(&self, needles: &[&str]) -> usize {
+        self.stdout
+            .lines()
+            .filter(|l| needles.iter().all(|n| l.contains(n)))
+            .count()
+    }
+
+    /// Panics if any process the example started is still alive or unreaped, or if
+    /// any pid it printed still exists.
+    pub(crate) fn assert_no_process_left(&self) {
+        match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+            Err(Errno::ECHILD) => {}
+            other => panic!("a process of the example is left behind ({other:?}):\n{self}"),
+        }
+        for pid in printed_pids(&self.stdout) {
+            let alive = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok();
+            assert!(!alive, "pid {pid} is still alive:\n{self}");
+        }
+    }
+
+    /// Panics unless the scratch `TMPDIR` is empty and the runtime directory named by
+    /// `BINDER_IPC_DIR` was never created.
+    pub(crate) fn assert_no_file_left(&self) {
+        let leftovers: Vec<PathBuf> = std::fs::read_dir(self.tmpdir())
+            .expect("read the scratch TMPDIR")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        assert!(leftovers.is_empty(), "left behind: {leftovers:?}\n{self}");
+        assert!(!self.runtime_dir().exists(), "the runtime dir was created");
+    }
+
+    fn tmpdir(&self) -> PathBuf {
+        self.scratch.path().join("tmp")
+    }
+
+    fn runtime_dir(&self) -> PathBuf {
+        self.scratch.path().join("runtime")
+    }
+}
+
+impl std::fmt::Display for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit code {:?}\n--- stdout ---\n{}--- stderr ---\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// Every number written as `pid N` or `(pid N)` in `text`.
+fn printed_pids(text: &str) -> Vec<i32> {
+    text.split("pid ")
+        .skip(1)
+        .filter_map(|rest| {
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+        .collect()
+}
+
+/// Runs `program` with `args`, killing it and failing after `deadline`.
+pub(crate) fn run(program: &str, args: &[&str], deadline: Duration) -> Run {
+    nix::sys::prctl::set_child_subreaper(true).expect("PR_SET_CHILD_SUBREAPER");
+    let scratch = tempfile::tempdir().expect("scratch dir");
+    let tmp = scratch.path().join("tmp");
+    std::fs::create_dir(&tmp).expect("scratch TMPDIR");
+    let mut child = Command::new(program)
+        .args(args)
+        .env("TMPDIR", &tmp)
+        .env("BINDER_IPC_DIR", scratch.path().join("runtime"))
+        .env_remove("BINDER_IPC_SERVICEMANAGER")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {program}: {e}"));
+    let out = collect(child.stdout.take().expect("stdout"));
+    let err = collect(child.stderr.take().expect("stderr"));
+    let until = Instant::now() + deadline;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break status;
+        }
+        if Instant::now() >= until {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{program} did not finish in {deadline:?}; stdout so far:\n{}",
+                out.join().unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    Run {
+        code: status.code(),
+        stdout: out.join().expect("stdout reader"),
+        stderr: err.join().expect("stderr reader"),
+        scratch,
+    }
+}
+
+fn collect(mut stream: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stream.read_to_string(&mut text);
+        text
+    })
+}
