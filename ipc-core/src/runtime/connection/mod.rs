@@ -1,0 +1,285 @@
+//! A connection to one other process: the handshake, sending frames, and reading
+//! them. One thread at a time reads a connection (it holds the *reader role*): a
+//! thread waiting for its reply reads for itself, so on an uncontended round trip the
+//! caller writes its request and reads its own reply, and the pool thread that reads
+//! a request runs it. Frames a reader finds for other threads are handed to them.
+
+use std::collections::{HashMap, VecDeque};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::unix::net::UnixStream;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use parking_lot::{Condvar, Mutex};
+
+use super::identity::{self, Incoming};
+use super::nodes::{LookupError, Target};
+use super::{proxy_for, runtime};
+use crate::binder::proxy::Proxy;
+use crate::parcel::{Object, ObjectEntry};
+use crate::protocol::{
+    self, HEADER_LEN, Message, PROTOCOL_VERSION, TRANSPORT_SHM, TRANSPORT_SOCKET, Token,
+    WireObject, WireParcel, WireRef,
+};
+use crate::transport::Transport;
+use crate::transport::shm_ring::ShmTransport;
+use crate::transport::unix::UnixTransport;
+use crate::{FLAG_ONEWAY, Parcel, Result, SpIBinder, StatusCode};
+
+mod calls;
+mod handshake;
+mod reader;
+mod wire;
+
+pub(crate) use calls::{Call, Work, drain_oneway, run_call};
+use reader::{READ_BUF, ReadBuf};
+
+/// The credentials of the peer process, from `SO_PEERCRED` at connect time.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Credentials {
+    pub(crate) pid: i32,
+    pub(crate) uid: u32,
+    pub(crate) gid: u32,
+}
+
+/// A reply as read: the parcel (or failure status), its descriptors, and this
+/// process's own objects it names, resolved in stream order.
+type ReplyParts = (
+    std::result::Result<WireParcel, i32>,
+    Vec<OwnedFd>,
+    Vec<Option<SpIBinder>>,
+);
+
+/// What a waiting thread is handed.
+#[derive(Debug)]
+enum Delivery {
+    Reply(ReplyParts),
+    Nested(Call),
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// Threads waiting for replies, by transaction id, and what has arrived for them.
+    waiters: HashMap<u64, VecDeque<Delivery>>,
+}
+
+/// A connection to another process.
+#[derive(Debug)]
+pub(crate) struct Connection {
+    pub(crate) id: u64,
+    transport: Box<dyn Transport>,
+    pub(crate) peer: Credentials,
+    pub(crate) peer_address: String,
+    /// The largest transaction the peer accepts (from its hello).
+    peer_max_transaction: usize,
+    state: Mutex<State>,
+    changed: Condvar,
+    reader: Mutex<ReadBuf>,
+    next_txn: AtomicU64,
+    dead: AtomicBool,
+    /// A pool thread was told the socket is readable but another thread was reading:
+    /// whoever releases the reader role re-arms the poller.
+    pub(crate) needs_rearm: AtomicBool,
+    /// Reading is paused until this object's oneway queue has room again.
+    paused: Mutex<Option<Arc<super::nodes::OnewayQueue>>>,
+}
+
+impl Connection {
+    fn new(
+        transport: Box<dyn Transport>,
+        peer: Credentials,
+        peer_address: String,
+        peer_max: u32,
+    ) -> Arc<Connection> {
+        Arc::new(Connection {
+            id: super::pool::next_key(),
+            transport,
+            peer,
+            peer_address,
+            peer_max_transaction: peer_max as usize,
+            state: Mutex::new(State::default()),
+            changed: Condvar::new(),
+            reader: Mutex::new(ReadBuf {
+                big: None,
+                paused: None,
+                buf: vec![0; READ_BUF],
+                start: 0,
+                end: 0,
+                fds: VecDeque::new(),
+            }),
+            next_txn: AtomicU64::new(1),
+            dead: AtomicBool::new(false),
+            needs_rearm: AtomicBool::new(false),
+            paused: Mutex::new(None),
+        })
+    }
+
+    pub(crate) fn is_dead(&self) -> bool {
+        self.dead.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn poll_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.transport.poll_fd()
+    }
+
+    /// Sends a message without descriptors.
+    pub(crate) fn send(&self, message: &Message, fds: &[OwnedFd]) -> Result<()> {
+        let frame = protocol::encode(message, fds.len())?;
+        let borrowed: Vec<_> = fds.iter().map(AsFd::as_fd).collect();
+        self.transport.send(&frame.parts(), &borrowed).map_err(|e| {
+            tracing::debug!(conn = self.id, error = %e, "send failed");
+            StatusCode::DEAD_OBJECT
+        })
+    }
+
+    /// Closes the connection: wakes every waiter with `DEAD_OBJECT`, tells every
+    /// proxy's death recipients, and gives back every reference the peer held.
+    pub(crate) fn close(self: &Arc<Self>, reason: &str) {
+        if self.dead.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        if reason.is_empty() {
+            tracing::debug!(
+                conn = self.id,
+                pid = self.peer.pid,
+                "connection closed by peer"
+            );
+        } else {
+            tracing::warn!(conn = self.id, pid = self.peer.pid, uid = self.peer.uid, %reason, "closing connection");
+            let _ = self.send(
+                &Message::Bye {
+                    reason: reason.to_owned(),
+                },
+                &[],
+            );
+        }
+        self.transport.shutdown();
+        let rt = runtime();
+        rt.pool.unwatch_connection(self);
+        rt.unregister(self);
+        {
+            let _state = self.state.lock();
+            self.changed.notify_all();
+        }
+        rt.nodes.drop_connection(self.id);
+        for proxy in super::proxies_of(self) {
+            proxy.notify_death();
+        }
+    }
+
+    /// Asks the owner for a reference on object `id` (it reached us from a third
+    /// process) and waits until it is counted.
+    pub(crate) fn acquire(self: &Arc<Self>, id: u64, token: Token) -> Result<()> {
+        let txn = self.next_txn.fetch_add(1, Ordering::Relaxed);
+        self.state.lock().waiters.insert(txn, VecDeque::new());
+        if let Err(e) = self.send(&Message::Acquire { txn, id, token }, &[]) {
+            self.state.lock().waiters.remove(&txn);
+            return Err(e);
+        }
+        match self.wait_for_reply(txn)? {
+            (Ok(_), _, _) => Ok(()),
+            (Err(code), _, _) => Err(StatusCode::from(code)),
+        }
+    }
+
+    /// Sends a transaction to object `target` and (unless oneway) waits for the reply.
+    pub(crate) fn transact(
+        self: &Arc<Self>,
+        target: u64,
+        token: Token,
+        code: u32,
+        data: Parcel,
+        flags: u32,
+    ) -> Result<Parcel> {
+        if self.is_dead() {
+            return Err(StatusCode::DEAD_OBJECT);
+        }
+        let max = runtime()
+            .config
+            .max_transaction_size
+            .min(self.peer_max_transaction);
+        if data.data_size() > max {
+            tracing::error!(size = data.data_size(), max, "transaction too large");
+            return Err(StatusCode::FAILED_TRANSACTION);
+        }
+        // `_keep` holds the parcel's binders until the reply is in: a proxy dropped
+        // now would release the object before the peer could take its reference.
+        let (parcel, fds, _keep) = self.to_wire(data)?;
+        let txn = self.next_txn.fetch_add(1, Ordering::Relaxed);
+        let parent = identity::nested_parent(self.id);
+        let oneway = flags & FLAG_ONEWAY != 0;
+        if !oneway {
+            self.state.lock().waiters.insert(txn, VecDeque::new());
+        }
+        let message = Message::Transaction {
+            txn,
+            target,
+            token,
+            code,
+            flags,
+            parent,
+            parcel,
+        };
+        if let Err(e) = self.send(&message, &fds) {
+            self.state.lock().waiters.remove(&txn);
+            self.close("");
+            return Err(e);
+        }
+        if oneway {
+            return Ok(Parcel::new());
+        }
+        match self.wait_for_reply(txn)? {
+            (Ok(parcel), fds, pinned) => self.from_wire(parcel, fds, pinned),
+            (Err(code), _, _) => Err(StatusCode::from(code)),
+        }
+    }
+
+    /// Waits for the reply to `txn`, reading the connection whenever no other thread
+    /// is, and running nested calls made on behalf of `txn` on this thread.
+    fn wait_for_reply(self: &Arc<Self>, txn: u64) -> Result<ReplyParts> {
+        loop {
+            let mut state = self.state.lock();
+            match state.waiters.get_mut(&txn).and_then(VecDeque::pop_front) {
+                Some(Delivery::Reply(parts)) => {
+                    state.waiters.remove(&txn);
+                    return Ok(parts);
+                }
+                Some(Delivery::Nested(call)) => {
+                    drop(state);
+                    run_call(call);
+                    continue;
+                }
+                None => {}
+            }
+            if self.is_dead() {
+                state.waiters.remove(&txn);
+                return Err(StatusCode::DEAD_OBJECT);
+            }
+            if self.paused_for_others() {
+                self.changed.wait(&mut state);
+                continue;
+            }
+            let Some(mut reader) = self.reader.try_lock() else {
+                self.changed.wait(&mut state);
+                continue;
+            };
+            drop(state);
+            let works = self.read_and_dispatch(&mut reader, true);
+            drop(reader);
+            self.after_read();
+            // A waiting thread runs only what is addressed to it; the rest goes to the pool.
+            for work in works {
+                runtime().pool.submit(work);
+            }
+        }
+    }
+
+    pub(crate) fn transport_kind(&self) -> &'static str {
+        self.transport.kind()
+    }
+
+    pub(crate) fn wake_reader(&self) {
+        self.transport.wake_reader();
+    }
+}

@@ -1,0 +1,399 @@
+//! Reading a connection: the reader role, framing, and routing each frame.
+
+use super::*;
+
+/// What became of a frame a reader dispatched.
+pub(super) enum Dispatched {
+    Done,
+    /// A oneway call whose object's queue is full: the call is handed back to wait
+    /// until the queue drains, and nothing after it on this connection is read.
+    Paused(Arc<crate::runtime::nodes::OnewayQueue>, Box<Call>),
+}
+
+/// Bytes and descriptors read but not yet consumed. Holding its lock is the reader role.
+#[derive(Debug)]
+pub(super) struct ReadBuf {
+    pub(super) buf: Vec<u8>,
+    pub(super) start: usize,
+    pub(super) end: usize,
+    pub(super) fds: VecDeque<OwnedFd>,
+    /// A big frame being read into its own buffer: header, body so far, body size.
+    pub(super) big: Option<(Header, Vec<u8>, usize)>,
+    /// A oneway call waiting for room in its object's queue.
+    pub(super) paused: Option<Box<Call>>,
+}
+
+/// A frame header's bytes.
+pub(super) type Header = [u8; HEADER_LEN];
+
+pub(super) const READ_BUF: usize = 64 * 1024;
+/// Frames bigger than this are read straight into a buffer of their own, which then
+/// becomes the parcel's data without another copy. Smaller ones (every frame fits in
+/// `READ_BUF`) go through the shared read buffer.
+const BIG_FRAME: usize = READ_BUF;
+
+impl ReadBuf {
+    /// Resets the buffer when it is empty.
+    fn compact(&mut self) {
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+    }
+}
+
+impl Connection {
+    pub(super) fn pause_on(&self, queue: Arc<crate::runtime::nodes::OnewayQueue>) {
+        *self.paused.lock() = Some(queue);
+    }
+
+    /// Whether reading is paused on a oneway queue this thread is not draining.
+    pub(crate) fn paused_for_others(&self) -> bool {
+        match &*self.paused.lock() {
+            Some(queue) => queue.state.lock().drainer != Some(std::thread::current().id()),
+            None => false,
+        }
+    }
+
+    /// Lifts a pause: a pool thread reads on, and waiting threads may read again.
+    pub(super) fn resume(self: &Arc<Self>) {
+        *self.paused.lock() = None;
+        runtime().pool.submit(Work::Resume(self.clone()));
+        let _state = self.state.lock();
+        self.changed.notify_all();
+    }
+
+    /// Called after releasing the reader role: lets waiters and the poller know.
+    pub(crate) fn after_read(self: &Arc<Self>) {
+        if self.transport.release_reader() && !self.is_dead() && !self.paused_for_others() {
+            // Bytes came in while nobody would be told about them: read on.
+            runtime().pool.submit(Work::Resume(self.clone()));
+        }
+        if self.needs_rearm.swap(false, Ordering::AcqRel) && !self.is_dead() {
+            runtime().pool.rearm_connection(self);
+        }
+        let _state = self.state.lock();
+        self.changed.notify_all();
+    }
+
+    /// Pool-thread entry: read what is ready without blocking. `None` when another
+    /// thread holds the reader role.
+    pub(crate) fn try_read_for_pool(self: &Arc<Self>) -> Option<Vec<Work>> {
+        let mut reader = self.reader.try_lock()?;
+        let works = self.read_and_dispatch(&mut reader, false);
+        drop(reader);
+        Some(works)
+    }
+
+    /// After running a call: if more arrives on this connection within the spin
+    /// budget, read it (holding the reader role meanwhile). `None` when nothing came
+    /// or another thread is reading.
+    pub(crate) fn serve_more(self: &Arc<Self>) -> Option<Vec<Work>> {
+        let mut reader = self.reader.try_lock()?;
+        if self.is_dead() || !self.transport.spin_for_data() {
+            drop(reader);
+            self.after_read();
+            return None;
+        }
+        let works = self.read_and_dispatch(&mut reader, false);
+        drop(reader);
+        self.after_read();
+        Some(works)
+    }
+
+    /// Reads at least one frame (or, without `blocking`, whatever is ready) and
+    /// dispatches every complete frame in the buffer. Returns work for the pool.
+    pub(super) fn read_and_dispatch(
+        self: &Arc<Self>,
+        rb: &mut ReadBuf,
+        blocking: bool,
+    ) -> Vec<Work> {
+        let mut works = Vec::new();
+        let max_len = runtime().config.max_transaction_size + protocol::FRAME_OVERHEAD;
+        // A oneway call that waited for room in its object's queue goes first.
+        if let Some(call) = rb.paused.take() {
+            match self.enqueue_oneway(*call, &mut works) {
+                Ok(Dispatched::Done) => {}
+                Ok(Dispatched::Paused(queue, call)) => {
+                    rb.paused = Some(call);
+                    self.pause_on(queue);
+                    return works;
+                }
+                Err(reason) => {
+                    self.close(&reason);
+                    return works;
+                }
+            }
+        }
+        loop {
+            let mut dispatched = false;
+            // Every complete frame: a big one read into its own buffer, or the ones
+            // already in the shared read buffer.
+            loop {
+                let frame = match rb.big.take() {
+                    Some((header, body, need)) if body.len() == need => Some((header, body)),
+                    Some(big) => {
+                        rb.big = Some(big);
+                        None
+                    }
+                    None => self
+                        .next_buffered_frame(rb, max_len)
+                        .unwrap_or_else(|reason| {
+                            self.close(reason);
+                            None
+                        }),
+                };
+                let Some((header, body)) = frame else { break };
+                let fds_needed = usize::from(u16::from_le_bytes([header[6], header[7]]));
+                if rb.fds.len() < fds_needed
+                    && self.transport.wait_fds(&mut rb.fds, fds_needed).is_err()
+                {
+                    self.close("frame declares more file descriptors than arrived");
+                    return works;
+                }
+                let Ok(message) = protocol::decode_body(&header, body) else {
+                    self.close("malformed frame");
+                    return works;
+                };
+                let fds: Vec<OwnedFd> = rb.fds.drain(..fds_needed).collect();
+                match self.dispatch(message, fds, &mut works) {
+                    Ok(Dispatched::Done) => dispatched = true,
+                    Ok(Dispatched::Paused(queue, call)) => {
+                        rb.paused = Some(call);
+                        self.pause_on(queue);
+                        return works;
+                    }
+                    Err(reason) => {
+                        self.close(&reason);
+                        return works;
+                    }
+                }
+                if self.is_dead() {
+                    return works;
+                }
+            }
+            if dispatched || self.is_dead() {
+                return works;
+            }
+            let received = match &mut rb.big {
+                Some((_, body, need)) => {
+                    let want = *need - body.len();
+                    self.transport.recv_into(body, want, &mut rb.fds, blocking)
+                }
+                None => {
+                    if rb.end == rb.buf.len() {
+                        rb.buf.copy_within(rb.start..rb.end, 0);
+                        rb.end -= rb.start;
+                        rb.start = 0;
+                    }
+                    let end = rb.end;
+                    let n = self
+                        .transport
+                        .recv(&mut rb.buf[end..], &mut rb.fds, blocking);
+                    if let Ok(n) = n {
+                        rb.end += n;
+                    }
+                    n
+                }
+            };
+            match received {
+                Ok(0) => {
+                    let partial = rb.end > rb.start || rb.big.is_some();
+                    self.close(if partial {
+                        "peer disconnected in the middle of a frame"
+                    } else {
+                        ""
+                    });
+                    return works;
+                }
+                Ok(_) => {}
+                // Half a frame is here and the sender is still writing the rest:
+                // wait for it a little rather than go back to the poller.
+                Err(e)
+                    if e.kind() == std::io::ErrorKind::WouldBlock
+                        && (rb.big.is_some() || rb.end > rb.start)
+                        && self.transport.spin_for_data() => {}
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return works,
+                Err(e) => {
+                    self.close(&format!("receive failed: {e}"));
+                    return works;
+                }
+            }
+        }
+    }
+
+    /// Takes the next complete frame out of the shared read buffer as (header,
+    /// body). A frame bigger than [`BIG_FRAME`] moves to its own buffer instead
+    /// (`rb.big`) and is completed by reading straight into it. `Err` is a
+    /// protocol violation.
+    fn next_buffered_frame(
+        &self,
+        rb: &mut ReadBuf,
+        max_len: usize,
+    ) -> std::result::Result<Option<(Header, Vec<u8>)>, &'static str> {
+        if rb.end - rb.start < HEADER_LEN {
+            rb.compact();
+            return Ok(None);
+        }
+        let mut header = [0u8; HEADER_LEN];
+        header.copy_from_slice(&rb.buf[rb.start..rb.start + HEADER_LEN]);
+        let h = protocol::decode_header(&header, max_len)
+            .map_err(|_| "frame header with an impossible length")?;
+        let buffered = rb.end - rb.start;
+        if h.len > BIG_FRAME {
+            let need = h.len - HEADER_LEN;
+            let mut body = Vec::with_capacity(need);
+            let take = (buffered - HEADER_LEN).min(need);
+            body.extend_from_slice(&rb.buf[rb.start + HEADER_LEN..rb.start + HEADER_LEN + take]);
+            rb.start += HEADER_LEN + take;
+            rb.compact();
+            if body.len() == need {
+                return Ok(Some((header, body)));
+            }
+            rb.big = Some((header, body, need));
+            return Ok(None);
+        }
+        if buffered < h.len {
+            // Make room for the rest of the frame.
+            if rb.buf.len() - rb.start < h.len {
+                rb.buf.copy_within(rb.start..rb.end, 0);
+                rb.end -= rb.start;
+                rb.start = 0;
+            }
+            return Ok(None);
+        }
+        let body = rb.buf[rb.start + HEADER_LEN..rb.start + h.len].to_vec();
+        rb.start += h.len;
+        Ok(Some((header, body)))
+    }
+
+    /// Routes one frame. An `Err` is a protocol violation: the connection is closed
+    /// with that reason.
+    fn dispatch(
+        self: &Arc<Self>,
+        message: Message,
+        fds: Vec<OwnedFd>,
+        works: &mut Vec<Work>,
+    ) -> std::result::Result<Dispatched, String> {
+        let rt = runtime();
+        match message {
+            Message::Reply { txn, result } => {
+                // Resolve our own objects now: a release that follows this reply
+                // must not free them before the waiting thread takes the reply.
+                let pinned = match &result {
+                    Ok(parcel) => self.pin_local(parcel)?,
+                    Err(_) => Vec::new(),
+                };
+                let mut state = self.state.lock();
+                let queue = state
+                    .waiters
+                    .get_mut(&txn)
+                    .ok_or_else(|| format!("reply to transaction {txn} that was never sent"))?;
+                queue.push_back(Delivery::Reply((result, fds, pinned)));
+                self.changed.notify_all();
+            }
+            Message::Transaction {
+                txn,
+                target,
+                token,
+                code,
+                flags,
+                parent,
+                parcel,
+            } => {
+                let pinned = self.pin_local(&parcel)?;
+                let call = Call {
+                    conn: self.clone(),
+                    txn,
+                    target,
+                    token,
+                    code,
+                    flags,
+                    parcel,
+                    fds,
+                    pinned,
+                };
+                if flags & FLAG_ONEWAY != 0 {
+                    return self.enqueue_oneway(call, works);
+                }
+                if parent != 0 {
+                    let mut state = self.state.lock();
+                    if let Some(queue) = state.waiters.get_mut(&parent) {
+                        queue.push_back(Delivery::Nested(call));
+                        self.changed.notify_all();
+                        return Ok(Dispatched::Done);
+                    }
+                }
+                works.push(Work::Call(call));
+            }
+            Message::Acquire { txn, id, token } => {
+                let result = match rt.nodes.lookup(id, &token) {
+                    Ok(Target { binder, .. }) => {
+                        rt.nodes.export(&binder, self.id);
+                        Ok(WireParcel::default())
+                    }
+                    Err(LookupError::BadToken) => {
+                        return Err(format!("acquire of object {id} with a wrong token"));
+                    }
+                    Err(LookupError::Unknown) => Err(StatusCode::DEAD_OBJECT.as_i32()),
+                };
+                let _ = self.send(&Message::Reply { txn, result }, &[]);
+            }
+            Message::Release { id, token, count } => {
+                rt.nodes
+                    .release(self.id, id, &token, u64::from(count))
+                    .map_err(|_| {
+                        format!(
+                            "release of {count} references on object {id} that it does not hold"
+                        )
+                    })?;
+            }
+            Message::Bye { reason } => {
+                tracing::debug!(conn = self.id, %reason, "peer said goodbye");
+                return Err(String::new());
+            }
+            Message::Hello { .. } => return Err("a second hello".to_owned()),
+        }
+        Ok(Dispatched::Done)
+    }
+
+    /// Queues a oneway call on its object, in arrival order; `Paused` (handing the
+    /// call back) when the object's queue is full.
+    fn enqueue_oneway(
+        self: &Arc<Self>,
+        call: Call,
+        works: &mut Vec<Work>,
+    ) -> std::result::Result<Dispatched, String> {
+        let rt = runtime();
+        let target = match rt.nodes.lookup(call.target, &call.token) {
+            Ok(target) => target,
+            Err(LookupError::BadToken) => {
+                return Err(format!(
+                    "oneway call to object {} with a wrong token",
+                    call.target
+                ));
+            }
+            Err(LookupError::Unknown) => {
+                tracing::debug!(
+                    target = call.target,
+                    "oneway call to an object that no longer exists dropped"
+                );
+                return Ok(Dispatched::Done);
+            }
+        };
+        let mut queue = target.oneway.state.lock();
+        let drainer = queue.drainer == Some(std::thread::current().id());
+        // The drainer itself may read past the bound: it may be waiting for a reply
+        // that sits behind this frame.
+        if queue.queue.len() >= rt.config.max_pending_oneway && !drainer {
+            queue.blocked.push(self.clone());
+            return Ok(Dispatched::Paused(target.oneway.clone(), Box::new(call)));
+        }
+        queue.queue.push_back(call);
+        if !queue.busy {
+            queue.busy = true;
+            works.push(Work::Drain(target.oneway.clone()));
+        }
+        Ok(Dispatched::Done)
+    }
+}
