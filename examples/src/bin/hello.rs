@@ -15,10 +15,10 @@
 //! }
 //! ```
 
-use examples::aidl::example::hello::IHello::{BnHello, IHello};
+use aidl::example::hello::IHello::{BnHello, IHello};
+use examples::aidl; // In a crate of your own: include!(concat!(env!("OUT_DIR"), "/aidl.rs"));
 use examples::launch::{DEFAULT_DEADLINE, Launcher};
-use ipc_core::service_manager;
-use ipc_core::{BinderResult, Interface, Strong};
+use ipc_core::{BinderResult, Interface, Strong, service_manager};
 
 const SERVICE_NAME: &str = "example.hello";
 
@@ -31,11 +31,8 @@ impl Interface for Hello {}
 
 impl IHello for Hello {
     fn sayHello(&self, name: &str) -> BinderResult<String> {
-        let caller = ipc_core::calling_pid();
-        Ok(format!(
-            "Hello, {name}! (from pid {} to pid {caller})",
-            std::process::id()
-        ))
+        println!("server: pid {} calls sayHello", ipc_core::calling_pid());
+        Ok(format!("Hello, {name}! (from pid {})", std::process::id()))
     }
 }
 
