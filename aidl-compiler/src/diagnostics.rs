@@ -11,6 +11,9 @@ use crate::ast::{FileId, Span};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+/// Source lines longer than this many characters are shown in part.
+const WINDOW: usize = 160;
+
 /// How bad a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -178,11 +181,25 @@ impl SourceMap {
                     file.path.display(),
                     d.message
                 );
-                let text = file.line_text(line);
+                // Very long lines are cut to a window around the column.
+                let full = file.line_text(line);
+                let skip = if full.chars().count() > WINDOW {
+                    (col - 1).saturating_sub(WINDOW / 2)
+                } else {
+                    0
+                };
+                let mut text: String = full.chars().skip(skip).take(WINDOW).collect();
+                if skip > 0 {
+                    text.insert_str(0, "...");
+                }
+                if full.chars().count() > skip + WINDOW {
+                    text.push_str("...");
+                }
+                let col_in_text = col - skip + if skip > 0 { 3 } else { 0 };
                 let _ = writeln!(out, "    {text}");
                 let mut caret = String::from("    ");
                 // Keep tabs so the caret lines up with the source line.
-                for c in text.chars().take(col - 1) {
+                for c in text.chars().take(col_in_text - 1) {
                     caret.push(if c == '\t' { '\t' } else { ' ' });
                 }
                 let (end_line, end_col) = file.line_col(span.end);
@@ -192,7 +209,7 @@ impl SourceMap {
                     1
                 };
                 let width = width
-                    .min(text.chars().count().saturating_sub(col - 1))
+                    .min(text.chars().count().saturating_sub(col_in_text - 1))
                     .max(1);
                 caret.push('^');
                 caret.extend(std::iter::repeat_n('~', width - 1));
@@ -213,12 +230,13 @@ impl SourceMap {
 #[derive(Debug, Clone, Default)]
 pub struct Diagnostics {
     list: Vec<Diagnostic>,
+    seen: std::collections::HashSet<(Option<Span>, String)>,
 }
 
 impl Diagnostics {
     /// Records a diagnostic.
     pub fn push(&mut self, d: Diagnostic) {
-        if !self.list.contains(&d) {
+        if self.seen.insert((d.span, d.message.clone())) {
             self.list.push(d);
         }
     }

@@ -16,6 +16,7 @@ pub mod cli;
 pub mod codegen;
 pub mod compiler;
 pub mod consteval;
+pub mod cycles;
 pub mod diagnostics;
 mod lexical;
 pub mod parser;

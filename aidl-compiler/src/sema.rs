@@ -12,6 +12,15 @@ use std::collections::{HashMap, HashSet};
 
 type EnumValues = Vec<(String, Value)>;
 
+/// Constants referring to constants referring to ... deeper than this are refused.
+const MAX_REFERENCE_DEPTH: usize = 128;
+
+fn too_deep(at: Span) -> Diagnostic {
+    Diagnostic::error(at, "constant references nest too deeply").with_hint(format!(
+        "aidlc follows at most {MAX_REFERENCE_DEPTH} levels of references"
+    ))
+}
+
 /// Semantic queries with caches.
 #[derive(Debug)]
 pub struct Sema<'p> {
@@ -159,6 +168,9 @@ impl<'p> Sema<'p> {
         if let Some(v) = self.consts.borrow().get(&key) {
             return v.clone();
         }
+        if self.too_deep() {
+            return Err(too_deep(at));
+        }
         if !self.in_progress.borrow_mut().insert(key.clone()) {
             return Err(Diagnostic::error(
                 at,
@@ -169,6 +181,12 @@ impl<'p> Sema<'p> {
         self.in_progress.borrow_mut().remove(&key);
         self.consts.borrow_mut().insert(key, result.clone());
         result
+    }
+
+    /// Constants and enumerators being evaluated at once: one per level of
+    /// references, so this bounds the recursion.
+    fn too_deep(&self) -> bool {
+        self.in_progress.borrow().len() + self.enum_partial.borrow().len() >= MAX_REFERENCE_DEPTH
     }
 
     fn compute_const(&self, decl_fqn: &str, name: &str, at: Span) -> Result<Value, Diagnostic> {
@@ -215,6 +233,14 @@ impl<'p> Sema<'p> {
                 .get(fqn)
                 .cloned()
                 .unwrap_or_default());
+        }
+        if self.too_deep() {
+            let at = self
+                .program
+                .lookup(fqn)
+                .map(|d| d.name_span)
+                .unwrap_or_default();
+            return Err(too_deep(at));
         }
         self.enum_partial
             .borrow_mut()

@@ -213,6 +213,22 @@ fn pathological_inputs_are_errors_not_crashes() {
         ),
         format!("parcelable P {{ {} x; }}", "List<".repeat(1_000)),
         "interface I { void m(in int[99999999999999999999] a); }".to_string(),
+        // Regression: a type with 200k dimensions overflowed the stack.
+        format!("parcelable P {{ int{} f; }}", "[1]".repeat(20_000)),
+        // Long chains of references, declared backwards (evaluation recurses).
+        format!(
+            "interface I {{ {} const int A0 = 0; const int X = 1 / 0; }}",
+            (1..5_000)
+                .rev()
+                .map(|i| format!("const int A{i} = A{} + 1;", i - 1))
+                .collect::<String>()
+        ),
+        format!(
+            "parcelable P {{ {} enum E2000 {{ A }} const int X = 1 / 0; }}",
+            (0..2_000)
+                .map(|i| format!("enum E{i} {{ A = E{}.A }}", i + 1))
+                .collect::<String>()
+        ),
         String::new(),
     ];
     for text in cases {

@@ -2,11 +2,11 @@
 //! `@FixedSize` types whose fields are not fixed-size.
 
 use crate::ast::*;
+use crate::cycles;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::program::DeclPath;
 use crate::sema::{Sema, ty_name};
 use crate::types::{Scope, Ty};
-use std::collections::HashSet;
 
 /// Visits every declaration of the input documents, nested ones included.
 pub(crate) fn input_decls<'p>(sema: &Sema<'p>) -> Vec<(&'p Decl, DeclPath)> {
@@ -30,24 +30,6 @@ pub(crate) fn input_decls<'p>(sema: &Sema<'p>) -> Vec<(&'p Decl, DeclPath)> {
     out
 }
 
-/// The parcelable/union a field stores inline (by value). `@nullable` fields
-/// are not inline when they close a cycle: code generation boxes them.
-fn embedded(sema: &Sema<'_>, scope: &Scope, f: &Field) -> Option<String> {
-    if f.ty.is_nullable() {
-        return None;
-    }
-    let mut ty = sema.resolve_type(&f.ty, scope).ok()?;
-    while let Ty::Fixed(inner, _) = ty {
-        ty = *inner;
-    }
-    let Ty::Defined(fqn, _) = ty else { return None };
-    matches!(
-        sema.program.lookup(&fqn)?.kind,
-        DeclKind::Parcelable(_) | DeclKind::Union(_)
-    )
-    .then_some(fqn)
-}
-
 fn fields(d: &Decl) -> &[Field] {
     match &d.kind {
         DeclKind::Parcelable(p) | DeclKind::Union(p) => &p.fields,
@@ -56,16 +38,26 @@ fn fields(d: &Decl) -> &[Field] {
 }
 
 pub(super) fn check_recursion(sema: &Sema<'_>, diags: &mut Diagnostics) {
+    // `@nullable` fields are not stored inline when they close a cycle: code
+    // generation boxes them, so only the other fields count here.
+    let inline = cycles::components(sema, false);
     for (decl, at) in input_decls(sema) {
         let scope = Scope::of(sema.program, &at);
         if decl.annotation("FixedSize").is_some() {
             check_fixed_size(sema, &scope, decl, diags);
         }
         for f in fields(decl) {
-            let Some(start) = embedded(sema, &scope, f) else {
+            if f.ty.is_nullable() {
+                continue;
+            }
+            let Some(target) = sema
+                .resolve_type(&f.ty, &scope)
+                .ok()
+                .and_then(|t| cycles::field_target(sema, &t))
+            else {
                 continue;
             };
-            if reaches(sema, &start, &decl.qualified_name) {
+            if inline.same(&target, &decl.qualified_name) {
                 diags.push(
                     Diagnostic::error(
                         f.ty.span,
@@ -79,25 +71,6 @@ pub(super) fn check_recursion(sema: &Sema<'_>, diags: &mut Diagnostics) {
             }
         }
     }
-}
-
-/// Does `from` (transitively, by value) contain `target`?
-fn reaches(sema: &Sema<'_>, from: &str, target: &str) -> bool {
-    let mut seen = HashSet::new();
-    let mut stack = vec![from.to_string()];
-    while let Some(cur) = stack.pop() {
-        if cur == target {
-            return true;
-        }
-        if !seen.insert(cur.clone()) {
-            continue;
-        }
-        let (Some(d), Some(scope)) = (sema.program.lookup(&cur), sema.scope_of(&cur)) else {
-            continue;
-        };
-        stack.extend(fields(d).iter().filter_map(|f| embedded(sema, &scope, f)));
-    }
-    false
 }
 
 fn check_fixed_size(sema: &Sema<'_>, scope: &Scope, decl: &Decl, diags: &mut Diagnostics) {

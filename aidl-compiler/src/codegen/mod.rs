@@ -9,6 +9,7 @@ mod writer;
 
 use crate::ast::*;
 use crate::compiler::{GeneratedFile, Options};
+use crate::cycles::Components;
 use crate::program::DeclPath;
 use crate::sema::Sema;
 use crate::types::Scope;
@@ -21,6 +22,7 @@ const ALLOWS: &str = "#![allow(non_upper_case_globals, non_snake_case, non_camel
 /// Generates one file per top-level type of the input documents.
 pub fn generate(sema: &Sema<'_>, options: &Options) -> Vec<GeneratedFile> {
     let mut files = Vec::new();
+    let cycles = crate::cycles::components(sema, true);
     for &doc_idx in &sema.program.inputs {
         let Some(doc) = sema.program.docs.get(doc_idx) else {
             continue;
@@ -43,7 +45,7 @@ pub fn generate(sema: &Sema<'_>, options: &Options) -> Vec<GeneratedFile> {
                 source.join("/")
             ));
             w.line(ALLOWS);
-            emit_decl(sema, options, decl, &at, &module, &mut w);
+            emit_decl(sema, &cycles, options, decl, &at, &module, &mut w);
             let text = w.finish();
             let content = if options.skip_rustfmt {
                 text
@@ -60,13 +62,14 @@ pub fn generate(sema: &Sema<'_>, options: &Options) -> Vec<GeneratedFile> {
 /// Emits the items of `decl` into the module `module` (its own module).
 fn emit_decl(
     sema: &Sema<'_>,
+    cycles: &Components,
     options: &Options,
     decl: &Decl,
     at: &DeclPath,
     module: &[String],
     w: &mut Writer,
 ) {
-    let ctx = Ctx::new(sema, module.to_vec(), Scope::of(sema.program, at));
+    let ctx = Ctx::new(sema, cycles, module.to_vec(), Scope::of(sema.program, at));
     match &decl.kind {
         DeclKind::Interface(i) => interface::emit(&ctx, options, decl, i, w),
         DeclKind::Parcelable(p) => parcelable::emit_struct(&ctx, decl, p, w),
@@ -87,6 +90,7 @@ fn emit_decl(
         w.open(format!("pub mod {} {{", ident(&nested.name)));
         emit_decl(
             sema,
+            cycles,
             options,
             nested,
             &DeclPath { doc: at.doc, path },

@@ -27,7 +27,7 @@ fn members(ctx: &Ctx<'_, '_>, decl: &Decl, p: &Parcelable) -> Vec<Member> {
             let ty = ctx.resolve(&f.ty);
             let nullable = f.ty.is_nullable();
             let heap = f.ty.annotation("nullable").is_some_and(|a| flag(a, "heap"));
-            let boxed = nullable && matches!(&ty, Ty::Defined(fqn, _) if heap || reaches(ctx, fqn, &decl.qualified_name));
+            let boxed = nullable && matches!(&ty, Ty::Defined(fqn, _) if heap || ctx.cycles.same(fqn, &decl.qualified_name));
             let (rust, nullable) = if boxed {
                 (format!("Option<Box<{}>>", ctx.base(&ty)), true)
             } else if !nullable && ctx.needs_option_field(&ty) {
@@ -54,37 +54,6 @@ fn members(ctx: &Ctx<'_, '_>, decl: &Decl, p: &Parcelable) -> Vec<Member> {
             }
         })
         .collect()
-}
-
-/// Does parcelable `from` contain `target` through fields (nullable ones too)?
-fn reaches(ctx: &Ctx<'_, '_>, from: &str, target: &str) -> bool {
-    let mut seen = HashSet::new();
-    let mut stack = vec![from.to_string()];
-    while let Some(cur) = stack.pop() {
-        if cur == target {
-            return true;
-        }
-        if !seen.insert(cur.clone()) {
-            continue;
-        }
-        let (Some(d), Some(scope)) = (ctx.sema.program.lookup(&cur), ctx.sema.scope_of(&cur))
-        else {
-            continue;
-        };
-        let (DeclKind::Parcelable(p) | DeclKind::Union(p)) = &d.kind else {
-            continue;
-        };
-        for f in &p.fields {
-            let mut ty = ctx.sema.resolve_type(&f.ty, &scope).unwrap_or(Ty::Void);
-            while let Ty::Fixed(inner, _) = ty {
-                ty = *inner;
-            }
-            if let Ty::Defined(fqn, _) = ty {
-                stack.push(fqn);
-            }
-        }
-    }
-    false
 }
 
 fn derives(decl: &Decl, members: &[Member], default: bool) -> String {

@@ -4,6 +4,7 @@
 use super::ident;
 use crate::ast::*;
 use crate::consteval::Value;
+use crate::cycles::Components;
 use crate::sema::Sema;
 use crate::types::{Scope, Ty};
 use std::cell::RefCell;
@@ -24,6 +25,8 @@ pub(crate) enum Kind {
 #[derive(Debug)]
 pub(crate) struct Ctx<'s, 'p> {
     pub(crate) sema: &'s Sema<'p>,
+    /// Which types contain each other (through any field): decides boxing.
+    pub(crate) cycles: &'s Components,
     /// Module path of the code being written, e.g. `["com", "example", "IFoo"]`.
     pub(crate) module: Vec<String>,
     /// Scope for resolving the declaration's type names.
@@ -33,9 +36,15 @@ pub(crate) struct Ctx<'s, 'p> {
 }
 
 impl<'s, 'p> Ctx<'s, 'p> {
-    pub(crate) fn new(sema: &'s Sema<'p>, module: Vec<String>, scope: Scope) -> Self {
+    pub(crate) fn new(
+        sema: &'s Sema<'p>,
+        cycles: &'s Components,
+        module: Vec<String>,
+        scope: Scope,
+    ) -> Self {
         Ctx {
             sema,
+            cycles,
             module,
             scope,
             visiting: RefCell::default(),
@@ -281,6 +290,11 @@ impl<'s, 'p> Ctx<'s, 'p> {
                     Kind::Parcelable | Kind::Union => {
                         if !self.visiting.borrow_mut().insert(fqn.clone()) {
                             return true;
+                        }
+                        // Bounds the recursion; very deep chains just lose the derives.
+                        if self.visiting.borrow().len() > 64 {
+                            self.visiting.borrow_mut().remove(fqn);
+                            return false;
                         }
                         let ok = self.decl_derivable(fqn);
                         self.visiting.borrow_mut().remove(fqn);

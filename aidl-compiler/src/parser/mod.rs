@@ -17,6 +17,9 @@ struct AidlParser;
 /// More operators than this in one expression is refused (bounds recursion later).
 const MAX_EXPR_NODES: usize = 512;
 
+/// More array dimensions than this are refused (bounds recursion over types).
+const MAX_ARRAY_DIMS: usize = 16;
+
 /// Annotations that describe a type rather than the member carrying it.
 pub(crate) const TYPE_ANNOTATIONS: &[&str] = &["nullable", "utf8InCpp"];
 
@@ -478,6 +481,14 @@ impl Ctx<'_> {
                     for a in p.into_inner() {
                         t.args.push(self.type_ref(a));
                     }
+                }
+                Rule::array_dim if t.dims.len() == MAX_ARRAY_DIMS => {
+                    let span = self.span(&p);
+                    self.errors.push(
+                        Diagnostic::error(span, "too many array dimensions")
+                            .with_hint(format!("aidlc accepts at most {MAX_ARRAY_DIMS}")),
+                    );
+                    break;
                 }
                 Rule::array_dim => {
                     let dim = match p.into_inner().next() {
