@@ -256,6 +256,12 @@ fn candidates(doc: &Document) -> Vec<String> {
         collect_decl(d, &mut mentioned);
     }
     for n in mentioned {
+        if crate::types::builtin(&n).is_some()
+            || n == "List"
+            || crate::types::UNSUPPORTED_BUILTINS.contains(&n.as_str())
+        {
+            continue;
+        }
         if n.contains('.') {
             names.push(n.clone());
         }

@@ -17,7 +17,7 @@ use types::Ctx;
 use writer::Writer;
 
 /// Lints that generated names (AIDL's camelCase methods, UPPER enumerators...) trip.
-const ALLOWS: &str = "#![allow(non_upper_case_globals, non_snake_case, non_camel_case_types, dead_code, unreachable_pub, missing_docs, clippy::too_many_arguments)]";
+const ALLOWS: &str = "#![allow(non_upper_case_globals, non_snake_case, non_camel_case_types, dead_code, unreachable_pub, missing_docs, deprecated, clippy::too_many_arguments)]";
 
 /// Generates one file per top-level type of the input documents.
 pub fn generate(sema: &Sema<'_>, options: &Options) -> Vec<GeneratedFile> {

@@ -45,13 +45,23 @@ impl Writer {
     }
 
     /// Writes a doc comment converted from an AIDL `/** ... */` comment.
+    /// A `@deprecated` tag in it becomes `#[deprecated]` (with its note).
     pub(crate) fn doc(&mut self, doc: Option<&str>) {
-        for l in doc_lines(doc) {
+        let lines = doc_lines(doc);
+        for l in &lines {
             if l.is_empty() {
                 self.line("///");
             } else {
                 self.line(format!("/// {l}"));
             }
+        }
+        let note = lines
+            .iter()
+            .find_map(|l| l.strip_prefix("@deprecated").map(str::trim));
+        match note {
+            Some("") => self.line("#[deprecated]"),
+            Some(note) => self.line(format!("#[deprecated = {note:?}]")),
+            None => {}
         }
     }
 

@@ -10,6 +10,7 @@ pub mod golden {
         pub mod IArrays;
         pub mod ICallbacks;
         pub mod IConstants;
+        pub mod IDeprecated;
         pub mod IDescriptor;
         pub mod IEmpty;
         pub mod IExplicitIds;

@@ -6,6 +6,7 @@
     dead_code,
     unreachable_pub,
     missing_docs,
+    deprecated,
     clippy::too_many_arguments
 )]
 
@@ -16,6 +17,10 @@
 pub struct Documented {
     /// The count.
     pub count: i32,
+    /// Replaced by `count`.
+    /// @deprecated use count
+    #[deprecated = "use count"]
+    pub oldCount: i32,
     pub plain: i32,
     pub other: i32,
 }
@@ -24,6 +29,7 @@ impl ::ipc_core::Parcelable for Documented {
     fn write_to_parcel(&self, parcel: &mut ::ipc_core::Parcel) -> ::ipc_core::Result<()> {
         parcel.sized_write(|p| {
             p.write(&self.count)?;
+            p.write(&self.oldCount)?;
             p.write(&self.plain)?;
             p.write(&self.other)?;
             Ok(())
@@ -34,6 +40,9 @@ impl ::ipc_core::Parcelable for Documented {
         parcel.sized_read(|p| {
             if p.has_more_data() {
                 self.count = p.read()?;
+            }
+            if p.has_more_data() {
+                self.oldCount = p.read()?;
             }
             if p.has_more_data() {
                 self.plain = p.read()?;

@@ -6,6 +6,7 @@
     dead_code,
     unreachable_pub,
     missing_docs,
+    deprecated,
     clippy::too_many_arguments
 )]
 

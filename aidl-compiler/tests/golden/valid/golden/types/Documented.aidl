@@ -8,6 +8,11 @@ package golden.types;
 parcelable Documented {
     /** The count. */
     int count;
+    /**
+     * Replaced by `count`.
+     * @deprecated use count
+     */
+    int oldCount;
     // Not a doc comment.
     int plain;
     /* Not one either. */
