@@ -43,6 +43,12 @@ fn line<'a>(out: &'a str, op: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no outcome for {op} in {out}"))
 }
 
+/// Says why a test does not run, on the real stderr (libtest captures `println!`).
+fn skip(reason: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {reason}");
+}
+
 fn world_usable(scratch: &Scratch) {
     // The daemon's socket is 0666; the directory must let uid 65534 reach it.
     std::fs::set_permissions(scratch.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -51,10 +57,10 @@ fn world_usable(scratch: &Scratch) {
 #[test]
 fn a_policy_file_denies_and_allows_by_uid() {
     if !nix::unistd::geteuid().is_root() {
-        println!(
-            "SKIPPED a_policy_file_denies_and_allows_by_uid: it runs a client as uid \
-             {NOBODY}, which needs root (CI runs as root); the policy rules themselves \
-             are unit-tested in servicemanager::policy"
+        skip(
+            "a_policy_file_denies_and_allows_by_uid: it runs a client as uid 65534, which \
+             needs root (CI runs as root); the policy rules themselves are unit-tested in \
+             servicemanager::policy",
         );
         return;
     }
@@ -113,9 +119,9 @@ fn a_policy_file_denies_and_allows_by_uid() {
 #[test]
 fn without_a_policy_file_only_root_and_the_daemons_uid_may() {
     if !nix::unistd::geteuid().is_root() {
-        println!(
-            "SKIPPED without_a_policy_file_only_root_and_the_daemons_uid_may: needs root \
-             to run a client as uid {NOBODY}"
+        skip(
+            "without_a_policy_file_only_root_and_the_daemons_uid_may: needs root to run \
+             a client as uid 65534",
         );
         return;
     }

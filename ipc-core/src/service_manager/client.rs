@@ -4,18 +4,18 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
 
-use super::aidl::android::os::IServiceCallback::{BnServiceCallback, IServiceCallback};
+use super::aidl::android::os::IServiceCallback::BnServiceCallback;
 use super::aidl::android::os::IServiceManager::IServiceManager;
 use super::aidl::android::os::ServiceDebugInfo::ServiceDebugInfo;
 use super::notify::{Callback, Registration, ServiceEvent};
+use super::session::{Added, Inner, State, Watch};
 use super::{DUMP_FLAG_PRIORITY_ALL, DUMP_FLAG_PRIORITY_DEFAULT, validate_name};
-use crate::binder::DeathRecipient;
 use crate::{BinderResult, FromIBinder, SpIBinder, Status, StatusCode, Strong};
 
 /// A client of the service manager daemon at one socket path. Cheap to clone (clones
@@ -60,47 +60,6 @@ impl Builder {
                 connecting: Mutex::new(()),
             }),
         }
-    }
-}
-
-pub(super) struct Inner {
-    path: PathBuf,
-    reregister: AtomicBool,
-    next_id: AtomicU64,
-    state: Mutex<State>,
-    /// Held while connecting, so that one connection is made at a time.
-    connecting: Mutex<()>,
-}
-
-#[derive(Default)]
-struct State {
-    manager: Option<Strong<dyn IServiceManager>>,
-    /// Counts connections, so that a late death notice of an old one is ignored.
-    generation: u64,
-    /// The generation whose death we are linked to (0: none).
-    linked: u64,
-    added: Vec<Added>,
-    watches: Vec<Watch>,
-    restorer_running: bool,
-}
-
-#[derive(Clone)]
-struct Added {
-    name: String,
-    binder: SpIBinder,
-    allow_isolated: bool,
-    dump_priority: i32,
-}
-
-struct Watch {
-    id: u64,
-    name: String,
-    callback: Strong<dyn IServiceCallback>,
-}
-
-impl State {
-    fn has_work_to_restore(&self, reregister: bool) -> bool {
-        !self.watches.is_empty() || (reregister && !self.added.is_empty())
     }
 }
 
@@ -324,197 +283,5 @@ impl ServiceManager {
             id,
             name: name.to_owned(),
         })
-    }
-}
-
-impl Inner {
-    /// The connected manager, connecting and replaying what needs it first.
-    fn manager(self: &Arc<Self>) -> BinderResult<Strong<dyn IServiceManager>> {
-        if let Some(manager) = &self.state.lock().manager {
-            return Ok(manager.clone());
-        }
-        let _connecting = self.connecting.lock();
-        if let Some(manager) = &self.state.lock().manager {
-            return Ok(manager.clone());
-        }
-        let binder = crate::connect(&self.path).map_err(|code| {
-            tracing::debug!(path = %self.path.display(), %code, "service manager unreachable");
-            // Nothing listening (no file, or a stale one) means no daemon.
-            match code {
-                StatusCode::NAME_NOT_FOUND => StatusCode::DEAD_OBJECT,
-                other => other,
-            }
-        })?;
-        let manager = binder.into_interface::<dyn IServiceManager>()?;
-        let reregister = self.reregister.load(Ordering::SeqCst);
-        // Publish the connection before replaying, and replay without holding
-        // `state`: the daemon calls notification callbacks back during the replay,
-        // and a callback may well use this client.
-        let (added, watches) = {
-            let mut state = self.state.lock();
-            state.generation += 1;
-            state.manager = Some(manager.clone());
-            let added: Vec<Added> = if reregister {
-                state.added.clone()
-            } else {
-                Vec::new()
-            };
-            let watches: Vec<(String, Strong<dyn IServiceCallback>)> = state
-                .watches
-                .iter()
-                .map(|w| (w.name.clone(), w.callback.clone()))
-                .collect();
-            (added, watches)
-        };
-        for added in &added {
-            match manager.addService(
-                &added.name,
-                Some(&added.binder),
-                added.allow_isolated,
-                added.dump_priority,
-            ) {
-                Ok(()) => tracing::info!(name = %added.name, "service re-registered"),
-                Err(e) => {
-                    tracing::warn!(name = %added.name, error = %e, "re-registration failed")
-                }
-            }
-        }
-        for (name, callback) in &watches {
-            if let Err(e) = manager.registerForNotifications(name, callback) {
-                tracing::warn!(%name, error = %e, "notification re-registration failed");
-            }
-        }
-        let mut state = self.state.lock();
-        if state.has_work_to_restore(reregister) {
-            self.link_death(&mut state);
-        }
-        Ok(manager)
-    }
-
-    /// Runs `f` on the manager; when the daemon turns out to be gone, reconnects
-    /// and tries once more.
-    fn call<R>(
-        self: &Arc<Self>,
-        f: impl Fn(&Strong<dyn IServiceManager>) -> BinderResult<R>,
-    ) -> BinderResult<R> {
-        let manager = self.manager()?;
-        match f(&manager) {
-            // DEAD_OBJECT may also be about an argument (a dead binder in the
-            // parcel): reconnect only when the daemon itself is gone.
-            Err(e)
-                if e.transaction_error() == StatusCode::DEAD_OBJECT
-                    && manager.as_binder().ping_binder() == Err(StatusCode::DEAD_OBJECT) =>
-            {
-                self.forget(&manager);
-                f(&self.manager()?)
-            }
-            other => other,
-        }
-    }
-
-    fn forget(&self, manager: &Strong<dyn IServiceManager>) {
-        let mut state = self.state.lock();
-        if state.manager.as_ref() == Some(manager) {
-            state.manager = None;
-        }
-    }
-
-    /// Makes sure the daemon's death is noticed now that there is something to
-    /// restore (linking is idempotent per connection generation).
-    fn watch_daemon(self: &Arc<Self>) {
-        let mut state = self.state.lock();
-        self.link_death(&mut state);
-    }
-
-    /// Links to the death of the current connection, once per connection.
-    fn link_death(self: &Arc<Self>, state: &mut State) {
-        let Some(manager) = &state.manager else {
-            return;
-        };
-        let generation = state.generation;
-        if state.linked == generation {
-            return;
-        }
-        let weak: Weak<Inner> = Arc::downgrade(self);
-        let recipient = DeathRecipient::new(move || {
-            if let Some(inner) = weak.upgrade() {
-                inner.daemon_died(generation);
-            }
-        });
-        match manager.as_binder().link_to_death(&recipient) {
-            Ok(()) => state.linked = generation,
-            Err(StatusCode::DEAD_OBJECT) => {
-                // It died before we could watch: act on it now, off this lock.
-                let inner = self.clone();
-                std::thread::spawn(move || inner.daemon_died(generation));
-            }
-            Err(e) => tracing::debug!(%e, "cannot watch the service manager"),
-        }
-    }
-
-    fn daemon_died(self: &Arc<Self>, generation: u64) {
-        let mut state = self.state.lock();
-        if state.generation != generation {
-            return;
-        }
-        state.manager = None;
-        tracing::info!(path = %self.path.display(), "service manager died");
-        if state.restorer_running
-            || !state.has_work_to_restore(self.reregister.load(Ordering::SeqCst))
-        {
-            return;
-        }
-        state.restorer_running = true;
-        drop(state);
-        let weak = Arc::downgrade(self);
-        let spawned = std::thread::Builder::new()
-            .name("sm-restore".into())
-            .spawn(move || restore(weak));
-        if let Err(e) = spawned {
-            tracing::warn!(error = %e, "cannot start the re-registration thread");
-            self.state.lock().restorer_running = false;
-        }
-    }
-
-    pub(super) fn unwatch(&self, id: u64) {
-        let (watch, manager) = {
-            let mut state = self.state.lock();
-            let Some(at) = state.watches.iter().position(|w| w.id == id) else {
-                return;
-            };
-            (state.watches.remove(at), state.manager.clone())
-        };
-        if let Some(manager) = manager {
-            if let Err(e) = manager.unregisterForNotifications(&watch.name, &watch.callback) {
-                tracing::debug!(name = %watch.name, error = %e, "unregistering a notification failed");
-            }
-        }
-    }
-}
-
-/// Reconnects to a restarted daemon (which replays registrations), polling with a
-/// growing interval; stops when that worked, when nothing is left to restore, or
-/// when the client is gone.
-fn restore(weak: Weak<Inner>) {
-    let mut pause = Duration::from_millis(5);
-    loop {
-        let Some(inner) = weak.upgrade() else { return };
-        {
-            let mut state = inner.state.lock();
-            if state.manager.is_some()
-                || !state.has_work_to_restore(inner.reregister.load(Ordering::SeqCst))
-            {
-                state.restorer_running = false;
-                return;
-            }
-        }
-        if inner.manager().is_ok() {
-            inner.state.lock().restorer_running = false;
-            tracing::info!(path = %inner.path.display(), "reconnected to the service manager");
-            return;
-        }
-        drop(inner);
-        std::thread::sleep(pause);
-        pause = (pause * 2).min(Duration::from_millis(250));
     }
 }

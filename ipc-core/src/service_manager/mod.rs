@@ -23,6 +23,7 @@
 
 mod client;
 mod notify;
+mod session;
 
 pub use client::{Builder, ServiceManager};
 pub use notify::{Registration, ServiceEvent};

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Weak;
 
 use super::aidl::android::os::IServiceCallback::IServiceCallback;
-use super::client::Inner;
+use super::session::Inner;
 use crate::{BinderResult, Interface, SpIBinder};
 
 /// What happened to a watched name.
