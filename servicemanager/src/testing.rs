@@ -8,9 +8,9 @@ mod generated {
 }
 pub use generated::aidl::smtest::ITestService::{BnTestService, ITestService};
 
-use ipc_core::{BinderResult, Interface, Strong};
+use ipc_core::{BinderResult, ExceptionCode, Interface, ParcelFileDescriptor, Status, Strong};
 
-/// The implementation: `addOne`, `echo`, `pid`.
+/// The implementation: `addOne`, `echo`, `pid`, `readFd`.
 #[derive(Debug, Default)]
 pub struct TestService;
 
@@ -27,6 +27,17 @@ impl ITestService for TestService {
 
     fn pid(&self) -> BinderResult<i32> {
         Ok(std::process::id() as i32)
+    }
+
+    fn readFd(&self, fd: &ParcelFileDescriptor) -> BinderResult<String> {
+        use std::io::Read;
+        let mut text = String::new();
+        std::fs::File::from(fd.try_clone()?.into_inner())
+            .read_to_string(&mut text)
+            .map_err(|e| {
+                Status::new_exception(ExceptionCode::ILLEGAL_ARGUMENT, Some(&e.to_string()))
+            })?;
+        Ok(text)
     }
 }
 

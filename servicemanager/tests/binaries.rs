@@ -275,6 +275,15 @@ fn servicectl_commands_against_a_live_daemon() {
         "{}",
         text(&out.stdout)
     );
+    // `fd PATH` sends an open descriptor; the service reads it.
+    let file = scratch.0.join("note.txt");
+    std::fs::write(&file, "through a descriptor").unwrap();
+    let out = scratch.ctl(&["call", "test.echo", "4", "fd", file.to_str().unwrap()]);
+    assert!(
+        text(&out.stdout).contains("Result (as s8): \"through a descriptor\""),
+        "{}",
+        text(&out.stdout)
+    );
     // A wrong argument type reaches the service, which says so in its status.
     let out = scratch.ctl(&["call", "test.echo", "1", "s16", "x"]);
     assert!(out.status.success());

@@ -5,6 +5,9 @@
 use std::time::Duration;
 
 use integration_tests::sm::{Scratch, Spawn, Watchdog};
+use ipc_core::service_manager::aidl::android::os::IServiceManager::{
+    DUMP_FLAG_PRIORITY_CRITICAL, DUMP_FLAG_PRIORITY_HIGH,
+};
 use ipc_core::{ExceptionCode, StatusCode};
 use servicemanager::testing::ITestService;
 
@@ -47,6 +50,20 @@ fn registered_in_one_process_found_and_called_from_another() {
     assert_eq!(entry.debugPid, server.pid() as i32);
     assert_eq!(entry.uid as u32, nix::unistd::getuid().as_raw());
     assert_eq!(entry.descriptor, "smtest.ITestService");
+
+    // Dump priorities filter the list.
+    let local = servicemanager::testing::new_service().as_binder();
+    client
+        .add_service_with("test.high", &local, false, DUMP_FLAG_PRIORITY_HIGH)
+        .unwrap();
+    let critical = client
+        .list_services_with_priority(DUMP_FLAG_PRIORITY_CRITICAL)
+        .unwrap();
+    assert!(critical.is_empty(), "{critical:?}");
+    let high = client
+        .list_services_with_priority(DUMP_FLAG_PRIORITY_HIGH)
+        .unwrap();
+    assert_eq!(high, vec!["test.high".to_owned()]);
 
     // `servicectl list` (its code, in a process of its own) shows it too.
     let (code, out) = scratch.ctl(&["list"]);

@@ -8,4 +8,6 @@ interface ITestService {
     @utf8InCpp String echo(@utf8InCpp String text);
     /** The serving process's pid (code 3). */
     int pid();
+    /** The text read from `fd` (code 4: `servicectl call NAME 4 fd PATH`). */
+    @utf8InCpp String readFd(in ParcelFileDescriptor fd);
 }

@@ -183,13 +183,16 @@ fn run(args: Args) -> anyhow::Result<()> {
 
 /// An error from the service manager, saying where we looked when it is not there.
 fn explain(sm: &ServiceManager, e: Status) -> anyhow::Error {
-    if e.transaction_error() == StatusCode::DEAD_OBJECT {
-        anyhow::anyhow!(
+    match e.transaction_error() {
+        StatusCode::DEAD_OBJECT => anyhow::anyhow!(
             "no service manager running at {} ({e})",
             sm.path().display()
-        )
-    } else {
-        anyhow::anyhow!("{e}")
+        ),
+        StatusCode::PERMISSION_DENIED => anyhow::anyhow!(
+            "cannot reach the service manager at {}: permission denied",
+            sm.path().display()
+        ),
+        _ => anyhow::anyhow!("{e}"),
     }
 }
 
