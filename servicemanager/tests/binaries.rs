@@ -515,3 +515,66 @@ fn without_foreground_it_detaches_once_serving() {
         !scratch.socket().exists()
     });
 }
+
+#[test]
+fn the_default_socket_is_in_the_runtime_directory() {
+    use std::os::unix::fs::PermissionsExt;
+    let _w = Watchdog::new("runtime dir", 60);
+    let scratch = Scratch::new("rtdir");
+    let start = |env: &[(&str, &Path)]| {
+        let mut cmd = Command::new(SERVICEMANAGER);
+        cmd.arg("--foreground")
+            .env_remove("BINDER_IPC_DIR")
+            .env_remove("BINDER_IPC_SERVICEMANAGER")
+            .env_remove("NOTIFY_SOCKET")
+            .env_remove("LISTEN_PID")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        Proc(cmd.spawn().unwrap())
+    };
+    let ctl_env = |env: &[(&str, &Path)], args: &[&str]| {
+        let mut cmd = Command::new(SERVICECTL);
+        cmd.args(args)
+            .env_remove("BINDER_IPC_DIR")
+            .env_remove("BINDER_IPC_SERVICEMANAGER");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    };
+
+    // $BINDER_IPC_DIR, created 0700 (with its parents); clients find it the same way.
+    let dir = scratch.0.join("a/rt");
+    let env = [("BINDER_IPC_DIR", dir.as_path())];
+    let _daemon = start(&env);
+    wait_until("the daemon in $BINDER_IPC_DIR", 20, || {
+        ctl_env(&env, &["list"]).status.success()
+    });
+    let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+    assert!(dir.join("servicemanager.sock").exists());
+
+    // Else $XDG_RUNTIME_DIR/binder-ipc.
+    let xdg = scratch.0.join("xdg");
+    std::fs::create_dir(&xdg).unwrap();
+    let env = [("XDG_RUNTIME_DIR", xdg.as_path())];
+    let _daemon = start(&env);
+    wait_until("the daemon in $XDG_RUNTIME_DIR/binder-ipc", 20, || {
+        ctl_env(&env, &["list"]).status.success()
+    });
+    assert!(xdg.join("binder-ipc/servicemanager.sock").exists());
+
+    // A directory others may write to is refused.
+    let open = scratch.0.join("open");
+    std::fs::create_dir(&open).unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let mut refused = start(&[("BINDER_IPC_DIR", open.as_path())]);
+    assert_eq!(refused.wait(20), Some(1));
+    let err = refused.stderr();
+    assert!(err.contains("group or others may write to it"), "{err}");
+    assert!(!open.join("servicemanager.sock").exists());
+}

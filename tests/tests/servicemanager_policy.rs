@@ -77,7 +77,7 @@ fn a_policy_file_denies_and_allows_by_uid() {
          find test.open.*    nobody\n",
     )
     .unwrap();
-    let _daemon = scratch.daemon(&["--policy", policy.to_str().unwrap()]);
+    let mut daemon = scratch.daemon(&["--policy", policy.to_str().unwrap()]);
     // Root registers one the client may not find, and one it may.
     let _server = scratch.server("test.denied.secret,test.open.public", false);
 
@@ -109,6 +109,10 @@ fn a_policy_file_denies_and_allows_by_uid() {
     assert_eq!(line(&out, "find:test.open.nobodys"), "ok found");
     // The list shows only what the caller may find.
     assert_eq!(line(&out, "list"), "ok test.open.nobodys test.open.public");
+
+    // The daemon logs each denial with who asked.
+    let logged = daemon.expect_line("registry: denied", 20);
+    assert!(logged.contains("uid=65534"), "{logged}");
 
     let client = scratch.client();
     assert_eq!(client.check_binder("test.denied.mine").unwrap(), None);
