@@ -15,6 +15,7 @@
 //! SIGTERM if the launcher dies (see [`crate::sys::die_with_parent`]).
 
 use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitCode, ExitStatus, Stdio};
 use std::sync::mpsc;
@@ -24,6 +25,7 @@ use anyhow::{Context, anyhow, bail};
 use clap::Parser as _;
 use ipc_core::runtime_dir;
 use ipc_core::service_manager::ServiceManager;
+use nix::sys::signal::{SigSet, Signal};
 
 /// Runs the service-manager daemon in this process: the `servicemanager` role of
 /// every example binary. `args` are the daemon's own flags (`--socket PATH`,
@@ -64,6 +66,8 @@ struct Running {
 enum Event {
     Line(usize, String),
     Closed(usize),
+    /// The launcher received this signal.
+    Signal(&'static str),
 }
 
 /// Starts and watches the processes of an example. See the module documentation.
@@ -80,6 +84,7 @@ pub struct Launcher {
     events: mpsc::Receiver<Event>,
     sender: mpsc::Sender<Event>,
     reaped: usize,
+    interrupted: Option<&'static str>,
 }
 
 /// How long the launcher waits for a child to start, answer, or exit before it gives up.
@@ -90,6 +95,7 @@ impl Launcher {
     pub fn start() -> anyhow::Result<Launcher> {
         let exe = std::env::current_exe().context("finding this program")?;
         let (sender, events) = mpsc::channel();
+        watch_signals(sender.clone())?;
         let data_dir = tempfile::Builder::new()
             .prefix("binder-ipc-example-")
             .tempdir()
@@ -104,6 +110,7 @@ impl Launcher {
             events,
             sender,
             reaped: 0,
+            interrupted: None,
         };
         if answers(&launcher.sm_path) {
             launcher.say(&format!(
@@ -171,7 +178,10 @@ impl Launcher {
         cmd.args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .stderr(Stdio::piped())
+            // Out of the terminal's process group: Ctrl-C reaches the launcher only,
+            // which then stops the children itself.
+            .process_group(0);
         if self.private_dir.is_some() {
             cmd.env(runtime_dir::ENV_DIR, self.runtime_dir())
                 .env_remove(runtime_dir::ENV_SERVICEMANAGER);
@@ -250,6 +260,7 @@ impl Launcher {
     ) -> anyhow::Result<String> {
         let deadline = Instant::now() + timeout;
         loop {
+            self.check_interrupted()?;
             let child = &mut self.children[id.0];
             if let Some(at) = child.seen[child.matched..]
                 .iter()
@@ -281,6 +292,7 @@ impl Launcher {
     ) -> anyhow::Result<()> {
         let deadline = Instant::now() + timeout;
         while !done(self) {
+            self.check_interrupted()?;
             if Instant::now() >= deadline {
                 bail!("timed out after {timeout:?} waiting for {what}");
             }
@@ -288,6 +300,13 @@ impl Launcher {
             self.next_event(Instant::now() + Duration::from_millis(5).min(timeout));
         }
         Ok(())
+    }
+
+    fn check_interrupted(&self) -> anyhow::Result<()> {
+        match self.interrupted {
+            Some(signal) => bail!("interrupted by {signal}: stopping every child"),
+            None => Ok(()),
+        }
     }
 
     /// Whether the child has exited (it is reaped if so).
@@ -392,9 +411,29 @@ impl Launcher {
                 }
             }
             Event::Closed(i) => self.children[*i].open_streams -= 1,
+            Event::Signal(name) => self.interrupted = Some(name),
         }
         Some(event)
     }
+}
+
+/// Turns SIGINT (Ctrl-C), SIGTERM and SIGHUP into an [`Event`]: the launcher then
+/// fails its current wait, and dropping it kills and reaps the children and removes
+/// the temporary directories, instead of dying with them left behind. Call on the
+/// main thread before any other thread exists: the signals are blocked in it and in
+/// every thread started later (std's `Command` gives children an empty mask).
+fn watch_signals(sender: mpsc::Sender<Event>) -> anyhow::Result<()> {
+    let mut signals = SigSet::empty();
+    for signal in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
+        signals.add(signal);
+    }
+    signals.thread_block().context("blocking signals")?;
+    std::thread::spawn(move || {
+        if let Ok(signal) = signals.wait() {
+            let _ = sender.send(Event::Signal(signal.as_str()));
+        }
+    });
+    Ok(())
 }
 
 /// Whether a service manager answers at `path` (a full handshake and a call, so the
