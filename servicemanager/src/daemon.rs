@@ -18,7 +18,7 @@ use crate::registry::{Options, Registry};
 #[command(name = "servicemanager", version, about, long_about = None)]
 pub struct Args {
     /// Listen on PATH [default: $BINDER_IPC_SERVICEMANAGER, else
-    /// <runtime dir>/servicemanager.sock]. Ignored when socket-activated.
+    /// servicemanager.sock in the runtime directory]. Ignored when socket-activated.
     #[arg(long, value_name = "PATH")]
     pub socket: Option<PathBuf>,
     /// Enforce the access policy in FILE (format: docs/SERVICEMANAGER.md); without

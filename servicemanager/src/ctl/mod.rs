@@ -18,7 +18,7 @@ use ipc_core::{Status, StatusCode};
 #[command(name = "servicectl", version, about, long_about = None)]
 pub struct Args {
     /// The service manager's socket [default: $BINDER_IPC_SERVICEMANAGER, else
-    /// <runtime dir>/servicemanager.sock].
+    /// servicemanager.sock in the runtime directory].
     #[arg(long, value_name = "PATH", global = true)]
     pub socket: Option<PathBuf>,
     #[command(subcommand)]
