@@ -22,7 +22,7 @@ fn a_peer_corrupting_the_ring_indices_is_cut_off() {
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::fs::File::create(&log).unwrap());
-    let mut child = ChildProc(cmd.spawn().unwrap());
+    let mut child = ChildProc(cmd.spawn().unwrap(), Some(path.clone()));
     wait_ready(&mut child);
     let good = ipc_core::connect(&path).unwrap();
 

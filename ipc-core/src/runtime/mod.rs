@@ -44,7 +44,8 @@ pub enum TransportKind {
 /// before the first connection, or through the environment:
 /// `BINDER_IPC_TRANSPORT` (`shm` or `socket`), `BINDER_IPC_SPIN_US`,
 /// `BINDER_IPC_RING_SIZE` (bytes, a power of two), `BINDER_IPC_MAX_TRANSACTION_SIZE`
-/// (bytes) and `BINDER_IPC_MAX_PENDING_ONEWAY`.
+/// (bytes), `BINDER_IPC_MAX_PENDING_ONEWAY`, `BINDER_IPC_SEND_TIMEOUT_MS`,
+/// `BINDER_IPC_MAX_CONNECTIONS_PER_UID` and `BINDER_IPC_MAX_OBJECTS_PER_PARCEL`.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Config {
@@ -65,6 +66,13 @@ pub struct Config {
     /// fast sender is slowed down (its socket fills) rather than served unbounded
     /// memory. Default 1024.
     pub max_pending_oneway: usize,
+    /// How long a send may wait for a peer that does not read before the
+    /// connection is closed ("peer stopped reading"). Default 10 s.
+    pub send_timeout: std::time::Duration,
+    /// The most connections this process accepts from one uid. Default 256.
+    pub max_connections_per_uid: usize,
+    /// The most objects (binders and descriptors) in one parcel. Default 1024.
+    pub max_objects_per_parcel: usize,
 }
 
 impl Default for Config {
@@ -75,6 +83,9 @@ impl Default for Config {
             ring_size: 256 * 1024,
             max_transaction_size: crate::DEFAULT_MAX_TRANSACTION_SIZE,
             max_pending_oneway: 1024,
+            send_timeout: std::time::Duration::from_secs(10),
+            max_connections_per_uid: 256,
+            max_objects_per_parcel: 1024,
         }
     }
 }
@@ -119,6 +130,15 @@ impl Config {
         if let Some(v) = env_usize("BINDER_IPC_MAX_TRANSACTION_SIZE") {
             config.max_transaction_size =
                 v.clamp(4096, u32::MAX as usize - protocol::FRAME_OVERHEAD);
+        }
+        if let Some(ms) = env_usize("BINDER_IPC_SEND_TIMEOUT_MS") {
+            config.send_timeout = std::time::Duration::from_millis(ms.max(1) as u64);
+        }
+        if let Some(v) = env_usize("BINDER_IPC_MAX_CONNECTIONS_PER_UID") {
+            config.max_connections_per_uid = v.max(1);
+        }
+        if let Some(v) = env_usize("BINDER_IPC_MAX_OBJECTS_PER_PARCEL") {
+            config.max_objects_per_parcel = v;
         }
         if let Some(v) = env_usize("BINDER_IPC_MAX_PENDING_ONEWAY") {
             config.max_pending_oneway = v.max(1);
@@ -295,6 +315,16 @@ impl Runtime {
             .by_address
             .entry(conn.peer_address.clone())
             .or_insert_with(|| conn.clone());
+    }
+
+    /// How many live connections this process has from `uid`.
+    pub(crate) fn connections_from(&self, uid: u32) -> usize {
+        self.connections
+            .lock()
+            .by_id
+            .values()
+            .filter(|c| c.peer.uid == uid && !c.is_dead())
+            .count()
     }
 
     pub(crate) fn unregister(&self, conn: &Connection) {

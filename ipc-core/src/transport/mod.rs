@@ -89,6 +89,17 @@ pub(crate) trait Transport: Send + Sync + std::fmt::Debug {
     fn kind(&self) -> &'static str;
 }
 
+/// The error of a send that waited `timeout` for a peer that does not read.
+pub(crate) fn stopped_reading(timeout: std::time::Duration) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::TimedOut,
+        format!(
+            "peer stopped reading (nothing taken for {} ms)",
+            timeout.as_millis()
+        ),
+    )
+}
+
 /// The pieces of `frame` that remain after the first `skip` bytes.
 pub(crate) fn remaining<'a>(frame: &[&'a [u8]], mut skip: usize) -> Vec<&'a [u8]> {
     let mut out = Vec::with_capacity(frame.len());

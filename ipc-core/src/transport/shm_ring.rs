@@ -155,6 +155,8 @@ pub(crate) struct ShmTransport {
     tx: Ring,
     rx: Ring,
     spin: Duration,
+    /// How long a send may wait for room before it fails ("peer stopped reading").
+    send_timeout: Duration,
     /// Bytes ever written to the outgoing ring; held while sending.
     send: Mutex<u64>,
     recv: Mutex<RecvSide>,
@@ -181,6 +183,11 @@ impl ShmTransport {
             .u32_at(transport.tx.control + CONSUMER_STATE)
             .store(DOORBELL, SeqCst);
         Ok((transport, fd))
+    }
+
+    /// Sets how long a send may wait for room before it fails.
+    pub(crate) fn set_send_timeout(&mut self, timeout: Duration) {
+        self.send_timeout = timeout;
     }
 
     /// Maps the region a client sent (server side).
@@ -229,6 +236,7 @@ impl ShmTransport {
             tx,
             rx,
             spin,
+            send_timeout: Duration::from_secs(10),
             send: Mutex::new(0),
             recv: Mutex::new(RecvSide::default()),
             closed: AtomicBool::new(false),
@@ -473,6 +481,7 @@ impl ShmTransport {
     /// the free space is published in steps, waking the consumer at each so it
     /// drains while we fill.
     fn write_part(&self, head: &mut u64, frame: &[u8]) -> io::Result<()> {
+        let mut progress = Instant::now();
         let tail_word = self.region.u64_at(self.tx.control + TAIL);
         let head_word = self.region.u64_at(self.tx.control + HEAD);
         let mut written = 0;
@@ -490,6 +499,9 @@ impl ShmTransport {
             }
             let free = self.tx.size - used as usize;
             if free == 0 {
+                if progress.elapsed() > self.send_timeout {
+                    return Err(super::stopped_reading(self.send_timeout));
+                }
                 self.wait_for_room(*head)?;
                 continue;
             }
@@ -498,6 +510,7 @@ impl ShmTransport {
             *head += n as u64;
             written += n;
             head_word.store(*head, SeqCst);
+            progress = Instant::now();
             if written < frame.len() {
                 self.wake_consumer();
             }

@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use std::io::{self, IoSlice};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
+use std::time::{Duration, Instant};
 
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::socket::{ControlMessage, MsgFlags, sendmsg};
@@ -21,14 +22,17 @@ pub(crate) struct UnixTransport {
     send_lock: Mutex<()>,
     /// Held while receiving; what a blocked sender read ahead.
     recv: Mutex<Spill>,
+    /// How long a send may make no progress before it fails.
+    send_timeout: Duration,
 }
 
 impl UnixTransport {
-    pub(crate) fn new(stream: UnixStream) -> UnixTransport {
+    pub(crate) fn new(stream: UnixStream, send_timeout: Duration) -> UnixTransport {
         UnixTransport {
             stream,
             send_lock: Mutex::new(()),
             recv: Mutex::new(Spill::default()),
+            send_timeout,
         }
     }
 
@@ -63,6 +67,7 @@ impl Transport for UnixTransport {
         let raw: Vec<RawFd> = fds.iter().map(AsRawFd::as_raw_fd).collect();
         let total: usize = frame.iter().map(|p| p.len()).sum();
         let mut sent = 0;
+        let mut progress = Instant::now();
         while sent < total {
             let rights = [ControlMessage::ScmRights(&raw)];
             let cmsgs: &[ControlMessage<'_>] = if sent == 0 && !raw.is_empty() {
@@ -76,8 +81,14 @@ impl Transport for UnixTransport {
                 .collect();
             let flags = MsgFlags::MSG_NOSIGNAL | MsgFlags::MSG_DONTWAIT;
             match sendmsg::<()>(self.stream.as_raw_fd(), &iov, cmsgs, flags, None) {
-                Ok(n) => sent += n,
+                Ok(n) => {
+                    sent += n;
+                    progress = Instant::now();
+                }
                 Err(nix::errno::Errno::EINTR) => continue,
+                Err(nix::errno::Errno::EAGAIN) if progress.elapsed() > self.send_timeout => {
+                    return Err(super::stopped_reading(self.send_timeout));
+                }
                 Err(nix::errno::Errno::EAGAIN) => self.wait_writable()?,
                 Err(e) => return Err(e.into()),
             }

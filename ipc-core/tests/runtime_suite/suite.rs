@@ -313,12 +313,17 @@ impl Drop for Watchdog {
 }
 
 /// A child process, killed and reaped on drop.
-struct ChildProc(Child);
+/// A child process, killed and reaped on drop, which also removes the socket file
+/// it served (`IPC_TEST_SOCKET`), since a killed server cannot.
+struct ChildProc(Child, Option<std::path::PathBuf>);
 
 impl Drop for ChildProc {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+        if let Some(path) = &self.1 {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
@@ -337,7 +342,8 @@ fn spawn(role: &str, path: &std::path::Path, extra: &[(&str, String)]) -> ChildP
     for (k, v) in extra {
         cmd.env(k, v);
     }
-    ChildProc(cmd.spawn().unwrap())
+    let served = (role == "server").then(|| path.to_owned());
+    ChildProc(cmd.spawn().unwrap(), served)
 }
 
 /// Starts a server process and waits until it serves.
@@ -927,7 +933,7 @@ fn misbehaving_peers_are_cut_off_and_everyone_else_is_served() {
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::fs::File::create(&log).unwrap());
-    let mut child = ChildProc(cmd.spawn().unwrap());
+    let mut child = ChildProc(cmd.spawn().unwrap(), Some(path.clone()));
     wait_ready(&mut child);
     let good = ipc_core::connect(&path).unwrap();
 
@@ -1061,4 +1067,107 @@ fn big_transactions_both_ways_at_once_do_not_deadlock() {
     outgoing.join().unwrap();
     incoming.join().unwrap();
     assert_eq!(add_one(&root, 1), Ok(2));
+}
+
+/// Starts a server with extra environment, its log captured in a file.
+fn server_with_log(name: &str, env: &[(&str, &str)]) -> (ChildProc, std::path::PathBuf, std::path::PathBuf) {
+    let path = socket_path(name);
+    let log = std::env::temp_dir().join(format!("ipc-rt-{}-{TRANSPORT}-{name}.log", std::process::id()));
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args(["--exact", "child_main", "--nocapture", "--test-threads=1"])
+        .env("IPC_TEST_ROLE", "server")
+        .env("IPC_TEST_SOCKET", &path)
+        .env("BINDER_IPC_TRANSPORT", TRANSPORT)
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = ChildProc(cmd.spawn().unwrap(), Some(path.clone()));
+    wait_ready(&mut child);
+    (child, path, log)
+}
+
+/// A raw socket peer after the handshake, and the root's id and token.
+fn raw_peer(path: &std::path::Path) -> (std::os::unix::net::UnixStream, u64, [u8; 16]) {
+    let mut s = std::os::unix::net::UnixStream::connect(path).unwrap();
+    s.write_all(&raw::hello()).unwrap();
+    let (kind, body) = raw::read_frame(&mut s).unwrap();
+    assert_eq!(kind, 1, "the server answers the hello");
+    let (id, token) = raw::root_of(&body);
+    (s, id, token)
+}
+
+#[test]
+fn a_peer_that_stops_reading_is_cut_off_after_the_send_timeout() {
+    let _w = Watchdog::new("stops-reading", 60);
+    let (_child, path, log) = server_with_log("stops-reading", &[("BINDER_IPC_SEND_TIMEOUT_MS", "300")]);
+    let good = ipc_core::connect(&path).unwrap();
+    let (mut s, id, token) = raw_peer(&path);
+    // Ask for big replies and never read them: the server's socket buffer fills.
+    let mut request = Vec::new();
+    request.extend(60_000i32.to_le_bytes());
+    request.extend(std::iter::repeat_n(7u8, 60_000));
+    request.extend([0u8; 0]);
+    let mut data = Parcel::new();
+    data.write(&vec![7u8; 60_000]).unwrap();
+    for txn in 1..=40 {
+        if s.write_all(&raw::transaction(txn, id, token, ECHO_BYTES, data.data())).is_err() {
+            break;
+        }
+    }
+    wait_until("the server to give up on the peer", 20, || {
+        std::fs::read_to_string(&log).unwrap().contains("peer stopped reading")
+    });
+    for i in 0..50 {
+        assert_eq!(add_one(&good, i), Ok(i + 1));
+    }
+    drop(s);
+    let _ = std::fs::remove_file(&log);
+}
+
+#[test]
+fn connections_per_uid_are_limited() {
+    let _w = Watchdog::new("conn-limit", 30);
+    let (_child, path, log) = server_with_log("conn-limit", &[("BINDER_IPC_MAX_CONNECTIONS_PER_UID", "3")]);
+    let good = ipc_core::connect(&path).unwrap();
+    let a = raw_peer(&path);
+    let b = raw_peer(&path);
+    // The fourth connection from this uid is refused with a reason.
+    let mut s = std::os::unix::net::UnixStream::connect(&path).unwrap();
+    s.write_all(&raw::hello()).unwrap();
+    assert!(raw::goodbye(&mut s).contains("too many connections from uid"));
+    assert_eq!(add_one(&good, 1), Ok(2));
+    // Closing one makes room again.
+    drop(a);
+    wait_until("room for a new connection", 10, || {
+        let mut s = std::os::unix::net::UnixStream::connect(&path).unwrap();
+        s.write_all(&raw::hello()).unwrap();
+        raw::read_frame(&mut s).is_some_and(|(kind, _)| kind == 1)
+    });
+    drop(b);
+    assert!(std::fs::read_to_string(&log).unwrap().contains("too many connections"));
+    let _ = std::fs::remove_file(&log);
+}
+
+#[test]
+fn a_parcel_with_too_many_objects_fails_that_call_only() {
+    let _w = Watchdog::new("object-limit", 30);
+    let (_child, path, log) = server_with_log("object-limit", &[("BINDER_IPC_MAX_OBJECTS_PER_PARCEL", "4")]);
+    let root = ipc_core::connect(&path).unwrap();
+    let me = SpIBinder::new_local(TestService::default());
+    let mut data = Parcel::new();
+    for _ in 0..5 {
+        data.write(&me).unwrap();
+    }
+    assert_eq!(root.transact(ECHO_BINDER, data, 0).unwrap_err(), StatusCode::BAD_VALUE);
+    // Within the limit it works, on the same connection.
+    let mut data = Parcel::new();
+    data.write(&me).unwrap();
+    let back: SpIBinder = root.transact(ECHO_BINDER, data, 0).unwrap().read().unwrap();
+    assert_eq!(back, me);
+    assert!(std::fs::read_to_string(&log).unwrap().contains("too many objects"));
+    let _ = std::fs::remove_file(&log);
 }

@@ -51,6 +51,7 @@ fn send_on(stream: &UnixStream, message: &Message, fds: &[OwnedFd]) -> Result<()
         stream
             .try_clone()
             .map_err(|e| crate::runtime::io_status(&e))?,
+        HANDSHAKE_TIMEOUT,
     )
     .send(&frame.parts(), &borrowed)
     .map_err(|e| crate::runtime::io_status(&e))
@@ -85,7 +86,8 @@ impl Connection {
                 .try_clone()
                 .map_err(|e| crate::runtime::io_status(&e))?;
             match ShmTransport::create(socket, rt.config.ring_size, rt.config.spin) {
-                Ok((transport, memfd)) => {
+                Ok((mut transport, memfd)) => {
+                    transport.set_send_timeout(rt.config.send_timeout);
                     rings = Some(transport);
                     fds.push(memfd);
                 }
@@ -130,7 +132,7 @@ impl Connection {
         let _ = stream.set_read_timeout(None);
         let transport: Box<dyn Transport> = match rings {
             Some(rings) if accepted == TRANSPORT_SHM => Box::new(rings),
-            _ => Box::new(UnixTransport::new(stream)),
+            _ => Box::new(UnixTransport::new(stream, rt.config.send_timeout)),
         };
         let conn = Connection::new(transport, peer, address, peer_max);
         rt.register(&conn);
@@ -160,6 +162,14 @@ impl Connection {
                 peer.uid
             ));
             return Err(StatusCode::PERMISSION_DENIED);
+        }
+        let limit = rt.config.max_connections_per_uid;
+        if rt.connections_from(peer.uid) >= limit {
+            refuse(format!(
+                "too many connections from uid {} (limit {limit})",
+                peer.uid
+            ));
+            return Err(StatusCode::NO_MEMORY);
         }
         let (address, peer_max, proposed, ring_size, fds) = match read_one_frame(&stream, 64 * 1024)
         {
@@ -202,14 +212,17 @@ impl Connection {
                     && rt.config.transport == crate::runtime::TransportKind::SharedMemory =>
             {
                 match ShmTransport::open(socket()?, memfd, ring_size as usize, rt.config.spin) {
-                    Ok(rings) => Box::new(rings),
+                    Ok(mut rings) => {
+                        rings.set_send_timeout(rt.config.send_timeout);
+                        Box::new(rings)
+                    }
                     Err(e) => {
                         refuse(format!("unusable shared rings: {e}"));
                         return Err(StatusCode::BAD_VALUE);
                     }
                 }
             }
-            _ => Box::new(UnixTransport::new(socket()?)),
+            _ => Box::new(UnixTransport::new(socket()?, rt.config.send_timeout)),
         };
         let accepted = if transport.kind() == "shm" {
             TRANSPORT_SHM
@@ -230,12 +243,14 @@ impl Connection {
             ring_size,
             root,
         };
+        // Registered before the peer hears back, so a peer that connects again at
+        // once is counted against its uid's limit with this connection included.
+        rt.register(&conn);
         if let Err(e) = send_on(&stream, &hello, &[]) {
-            rt.nodes.drop_connection(conn.id);
+            conn.close("");
             return Err(e);
         }
         let _ = stream.set_read_timeout(None);
-        rt.register(&conn);
         rt.pool.watch_connection(&conn);
         Ok(conn)
     }

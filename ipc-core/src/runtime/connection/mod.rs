@@ -124,11 +124,19 @@ impl Connection {
     }
 
     /// Sends a message without descriptors.
-    pub(crate) fn send(&self, message: &Message, fds: &[OwnedFd]) -> Result<()> {
+    ///
+    /// A failed send ends the connection: the peer is gone, or stopped reading for
+    /// longer than the send timeout (which is logged as the reason).
+    pub(crate) fn send(self: &Arc<Self>, message: &Message, fds: &[OwnedFd]) -> Result<()> {
         let frame = protocol::encode(message, fds.len())?;
         let borrowed: Vec<_> = fds.iter().map(AsFd::as_fd).collect();
         self.transport.send(&frame.parts(), &borrowed).map_err(|e| {
-            tracing::debug!(conn = self.id, error = %e, "send failed");
+            if e.kind() == std::io::ErrorKind::TimedOut {
+                self.close(&e.to_string());
+            } else {
+                tracing::debug!(conn = self.id, error = %e, "send failed");
+                self.close("");
+            }
             StatusCode::DEAD_OBJECT
         })
     }

@@ -277,7 +277,17 @@ impl Connection {
     ) -> std::result::Result<Dispatched, String> {
         let rt = runtime();
         match message {
-            Message::Reply { txn, result } => {
+            Message::Reply { txn, mut result } => {
+                if let Ok(parcel) = &result
+                    && parcel.objects.len() > rt.config.max_objects_per_parcel
+                {
+                    tracing::warn!(
+                        conn = self.id,
+                        objects = parcel.objects.len(),
+                        "reply with too many objects refused"
+                    );
+                    result = Err(StatusCode::BAD_VALUE.as_i32());
+                }
                 // Resolve our own objects now: a release that follows this reply
                 // must not free them before the waiting thread takes the reply.
                 let pinned = match &result {
@@ -301,6 +311,26 @@ impl Connection {
                 parent,
                 parcel,
             } => {
+                let max = rt.config.max_objects_per_parcel;
+                if parcel.objects.len() > max {
+                    // That call fails; the connection lives on.
+                    tracing::warn!(
+                        conn = self.id,
+                        objects = parcel.objects.len(),
+                        max,
+                        "call with too many objects refused"
+                    );
+                    if flags & FLAG_ONEWAY == 0 {
+                        let _ = self.send(
+                            &Message::Reply {
+                                txn,
+                                result: Err(StatusCode::BAD_VALUE.as_i32()),
+                            },
+                            &[],
+                        );
+                    }
+                    return Ok(Dispatched::Done);
+                }
                 let pinned = self.pin_local(&parcel)?;
                 let call = Call {
                     conn: self.clone(),

@@ -17,6 +17,14 @@ impl Connection {
     ) -> Result<(WireParcel, Vec<OwnedFd>, Vec<SpIBinder>)> {
         let rt = runtime();
         let (data, objects) = parcel.into_parts();
+        if objects.len() > rt.config.max_objects_per_parcel {
+            tracing::error!(
+                objects = objects.len(),
+                max = rt.config.max_objects_per_parcel,
+                "too many objects in a parcel"
+            );
+            return Err(StatusCode::BAD_VALUE);
+        }
         // Check everything that can fail before exporting (and counting) anything.
         let mut fd_count = 0;
         for entry in &objects {
