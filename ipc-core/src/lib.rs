@@ -18,6 +18,8 @@ extern crate self as ipc_core;
 pub mod binder;
 #[doc(hidden)]
 pub mod codegen;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod parcel;
 mod protocol;
 mod random;
