@@ -39,14 +39,21 @@ pub fn map_sealed(file: &File) -> anyhow::Result<memmap2::Mmap> {
 /// launcher) dies, so that no service outlives a launcher killed by `kill -9` or a
 /// test's watchdog. Spawn from a thread that lives as long as the child (the main
 /// thread): the kernel ties the signal to the thread that forked.
+///
+/// The child also starts with no signal blocked: a launcher that blocks SIGTERM for
+/// its own `sigwait` would otherwise pass the mask on through exec, and its children
+/// would ignore SIGTERM.
 pub fn die_with_parent(cmd: &mut Command) {
     use std::os::unix::process::CommandExt;
     let parent = nix::unistd::getpid();
     // SAFETY: the closure runs in the forked child before exec. It only makes the
-    // prctl(2) and getppid(2) system calls, which are async-signal-safe, and it
-    // neither allocates nor takes locks (the error is built from a raw errno).
+    // pthread_sigmask(3), prctl(2) and getppid(2) calls, which are async-signal-safe,
+    // and it neither allocates nor takes locks (errors are built from a raw errno).
     unsafe {
         cmd.pre_exec(move || {
+            use nix::sys::signal::{SigSet, SigmaskHow, pthread_sigmask};
+            pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None)
+                .map_err(|e| std::io::Error::from_raw_os_error(e as i32))?;
             nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM)
                 .map_err(|e| std::io::Error::from_raw_os_error(e as i32))?;
             // The launcher may have died before the prctl: then nobody will signal us.

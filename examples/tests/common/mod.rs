@@ -7,13 +7,14 @@
 
 #![allow(dead_code)] // Each test file uses a part of it.
 
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
-use nix::sys::wait::{WaitPidFlag, waitpid};
+use nix::sys::signal::Signal;
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 
 /// What a run of an example did.
 #[derive(Debug)]
@@ -59,6 +60,24 @@ impl Run {
         }
     }
 
+    /// Reaps every process re-parented to us (the example's orphans), waiting up to
+    /// `deadline` for them to exit; panics if some are still alive then.
+    pub(crate) fn reap_orphans(&self, deadline: Duration) {
+        let until = Instant::now() + deadline;
+        loop {
+            match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+                Err(Errno::ECHILD) => return,
+                Ok(WaitStatus::StillAlive) if Instant::now() >= until => {
+                    let orphans = kill_children();
+                    panic!("orphans still alive (now killed): {orphans:?}\n{self}");
+                }
+                Ok(WaitStatus::StillAlive) => std::thread::sleep(Duration::from_millis(10)),
+                Ok(_) => {}
+                Err(e) => panic!("waitpid: {e}"),
+            }
+        }
+    }
+
     /// Panics unless the scratch `TMPDIR` is empty and the runtime directory named by
     /// `BINDER_IPC_DIR` was never created.
     pub(crate) fn assert_no_file_left(&self) {
@@ -89,6 +108,29 @@ impl std::fmt::Display for Run {
     }
 }
 
+/// SIGKILLs and reaps every child of this process; returns their command lines.
+fn kill_children() -> Vec<String> {
+    let me = std::process::id().to_string();
+    let mut killed = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        // The fields after the parenthesised command: state, then the parent's pid.
+        let ppid = stat
+            .rsplit_once(") ")
+            .and_then(|(_, rest)| rest.split(' ').nth(1));
+        if ppid == Some(me.as_str()) {
+            let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            killed.push(String::from_utf8_lossy(&cmdline).replace('\0', " "));
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), Signal::SIGKILL);
+            let _ = waitpid(nix::unistd::Pid::from_raw(pid), None);
+        }
+    }
+    killed
+}
+
 /// Every number written as `pid N` or `(pid N)` in `text`.
 fn printed_pids(text: &str) -> Vec<i32> {
     text.split("pid ")
@@ -102,6 +144,21 @@ fn printed_pids(text: &str) -> Vec<i32> {
 
 /// Runs `program` with `args`, killing it and failing after `deadline`.
 pub(crate) fn run(program: &str, args: &[&str], deadline: Duration) -> Run {
+    run_with(program, args, deadline, None)
+}
+
+/// Like [`run`], and sends `signal` to `program` once it prints a line containing
+/// `after`.
+pub(crate) fn run_signalled(program: &str, after: &str, signal: Signal, deadline: Duration) -> Run {
+    run_with(program, &[], deadline, Some((after.to_owned(), signal)))
+}
+
+fn run_with(
+    program: &str,
+    args: &[&str],
+    deadline: Duration,
+    interrupt: Option<(String, Signal)>,
+) -> Run {
     nix::sys::prctl::set_child_subreaper(true).expect("PR_SET_CHILD_SUBREAPER");
     let scratch = tempfile::tempdir().expect("scratch dir");
     let tmp = scratch.path().join("tmp");
@@ -117,8 +174,15 @@ pub(crate) fn run(program: &str, args: &[&str], deadline: Duration) -> Run {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("start {program}: {e}"));
-    let out = collect(child.stdout.take().expect("stdout"));
-    let err = collect(child.stderr.take().expect("stderr"));
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    let out = collect(child.stdout.take().expect("stdout"), move |line| {
+        if let Some((after, signal)) = &interrupt {
+            if line.contains(after.as_str()) {
+                let _ = nix::sys::signal::kill(pid, *signal);
+            }
+        }
+    });
+    let err = collect(child.stderr.take().expect("stderr"), |_| {});
     let until = Instant::now() + deadline;
     let status = loop {
         if let Some(status) = child.try_wait().expect("try_wait") {
@@ -142,10 +206,19 @@ pub(crate) fn run(program: &str, args: &[&str], deadline: Duration) -> Run {
     }
 }
 
-fn collect(mut stream: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+/// Reads `stream` to its end, calling `on_line` for each line; returns the text.
+fn collect(
+    stream: impl Read + Send + 'static,
+    on_line: impl Fn(&str) + Send + 'static,
+) -> std::thread::JoinHandle<String> {
     std::thread::spawn(move || {
         let mut text = String::new();
-        let _ = stream.read_to_string(&mut text);
+        for line in BufReader::new(stream).lines() {
+            let Ok(line) = line else { break };
+            on_line(&line);
+            text.push_str(&line);
+            text.push('\n');
+        }
         text
     })
 }
