@@ -11,7 +11,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
@@ -93,12 +93,25 @@ impl ChildProc {
 
 impl Drop for ChildProc {
     fn drop(&mut self) {
+        // Closing stdin asks a server to exit; a client exits after its result. Give
+        // either a moment to exit by itself (so that a profiler running it can write
+        // its data), then kill.
         drop(self.stdin.take());
+        let deadline = Instant::now() + EXIT_GRACE;
+        while Instant::now() < deadline {
+            match self.child.try_wait() {
+                Ok(Some(_)) | Err(_) => return,
+                Ok(None) => std::thread::sleep(Duration::from_millis(1)),
+            }
+        }
         // Already exited is fine: kill then fails with ESRCH / InvalidInput.
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
+
+/// How long a dropped child may take to exit by itself before it is killed.
+const EXIT_GRACE: Duration = Duration::from_secs(5);
 
 /// In a child: be killed when the parent dies, so no helper outlives a crashed run.
 pub(crate) fn die_with_parent() -> Result<()> {

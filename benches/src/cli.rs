@@ -332,6 +332,7 @@ fn run_row(plan: &Plan, dir: &std::path::Path) -> Result<Row> {
         mode: plan.side.mode.map(Mode::name),
         size: plan.side.size,
         clients: plan.clients,
+        cpus: if side.cpu.is_some() { "0/1" } else { "any/any" },
         m: total.context("no clients")?,
         note: plan.note.clone(),
     })

@@ -16,6 +16,8 @@ pub(crate) struct Row {
     pub(crate) size: usize,
     /// Client processes (more than 1 only for `concurrent`).
     pub(crate) clients: usize,
+    /// CPU placement, `client/server`: `0/1` pinned, `any/any` unpinned.
+    pub(crate) cpus: &'static str,
     /// All clients' measurements merged: latencies, calls, and the longest client's
     /// wall time (the clients start together).
     pub(crate) m: Measurement,
@@ -39,8 +41,8 @@ impl Row {
             None => "null".to_owned(),
         };
         let mut s = format!(
-            "{{\"bench\": \"{}\", \"mode\": {mode}, \"size\": {}, ",
-            self.bench, self.size
+            "{{\"bench\": \"{}\", \"mode\": {mode}, \"size\": {}, \"cpus\": \"{}\", ",
+            self.bench, self.size, self.cpus
         );
         if self.bench == "concurrent" {
             let _ = write!(s, "\"clients\": {}, ", self.clients);
@@ -91,13 +93,14 @@ pub(crate) fn table(rows: &[Row]) -> String {
         "calls/s",
         "note",
     ];
-    let cells: Vec<[String; 11]> = rows
+    let cells: Vec<[String; 12]> = rows
         .iter()
         .map(|r| {
             [
                 r.bench.clone(),
                 r.mode.unwrap_or("-").to_owned(),
                 size_label(r.size),
+                r.cpus.to_owned(),
                 r.clients.to_string(),
                 r.m.calls.to_string(),
                 us(r.p(0.5)),
@@ -121,7 +124,7 @@ pub(crate) fn table(rows: &[Row]) -> String {
         for (i, (c, w)) in cols.iter().zip(widths).enumerate() {
             let pad = w - c.chars().count();
             // Text columns left-aligned, numbers right-aligned; the note is last.
-            if i <= 1 || i == 10 {
+            if i <= 1 || i == 11 {
                 let _ = write!(l, "{c}{}  ", " ".repeat(pad));
             } else {
                 let _ = write!(l, "{}{c}  ", " ".repeat(pad));
