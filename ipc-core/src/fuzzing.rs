@@ -9,8 +9,11 @@ pub fn decode_frame(bytes: &[u8]) -> bool {
     };
     let mut h = [0u8; crate::protocol::HEADER_LEN];
     h.copy_from_slice(header);
-    if crate::protocol::decode_header(&h, crate::DEFAULT_MAX_TRANSACTION_SIZE + crate::protocol::FRAME_OVERHEAD)
-        .is_err()
+    if crate::protocol::decode_header(
+        &h,
+        crate::DEFAULT_MAX_TRANSACTION_SIZE + crate::protocol::FRAME_OVERHEAD,
+    )
+    .is_err()
     {
         return false;
     }

@@ -61,6 +61,11 @@ pub(crate) trait BinderObject: Send + Sync + fmt::Debug + Any {
     /// Whether the object lives in another process.
     fn is_remote(&self) -> bool;
 
+    /// Whether the object can still be reached (a remote one: its connection is up).
+    fn is_alive(&self) -> bool {
+        true
+    }
+
     /// See [`SpIBinder::link_to_death`].
     fn link_to_death(&self, _recipient: &DeathRecipient) -> Result<()> {
         Err(StatusCode::INVALID_OPERATION)
@@ -117,6 +122,13 @@ impl SpIBinder {
         } else {
             Err(StatusCode::BAD_TYPE)
         }
+    }
+
+    /// Whether the object is still reachable: always for a local object; for a
+    /// remote one, until its process dies or its connection is lost (no round trip
+    /// is made; use [`SpIBinder::ping_binder`] to ask the object itself).
+    pub fn is_binder_alive(&self) -> bool {
+        self.0.is_alive()
     }
 
     /// Whether the object lives in another process.

@@ -87,6 +87,10 @@ impl BinderObject for Proxy {
         true
     }
 
+    fn is_alive(&self) -> bool {
+        !self.conn.is_dead()
+    }
+
     fn link_to_death(&self, recipient: &DeathRecipient) -> Result<()> {
         match &mut *self.recipients.lock() {
             Some(list) if !self.conn.is_dead() => {

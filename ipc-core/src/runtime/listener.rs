@@ -98,11 +98,69 @@ impl ListenerInner {
         }
     }
 
-    pub(crate) fn handshake(&self, stream: UnixStream) {
-        if let Err(e) =
-            Connection::handshake_as_server(stream, self.root.as_ref(), self.same_user_only)
+    /// Runs the handshake of an accepted connection on a thread of its own, so a
+    /// peer that connects and says nothing holds that thread (for at most the
+    /// handshake deadline), never a pool thread. At most
+    /// [`MAX_PENDING_PER_UID`] handshakes per uid and [`MAX_PENDING`] in all run at
+    /// once; a connection beyond that is closed at once.
+    pub(crate) fn handshake(self: &Arc<Self>, stream: UnixStream) {
+        let uid =
+            match nix::sys::socket::getsockopt(&stream, nix::sys::socket::sockopt::PeerCredentials)
+            {
+                Ok(creds) => creds.uid(),
+                Err(_) => return,
+            };
         {
-            tracing::debug!(error = %e, "handshake failed");
+            let mut pending = PENDING.lock();
+            let from_uid = pending.by_uid.get(&uid).copied().unwrap_or(0);
+            if from_uid >= MAX_PENDING_PER_UID || pending.total >= MAX_PENDING {
+                tracing::warn!(uid, "too many handshakes in progress; connection dropped");
+                return;
+            }
+            pending.total += 1;
+            *pending.by_uid.entry(uid).or_insert(0) += 1;
+        }
+        let listener = self.clone();
+        let spawned = std::thread::Builder::new()
+            .name("binder-handshake".into())
+            .spawn(move || {
+                let result = Connection::handshake_as_server(
+                    stream,
+                    listener.root.as_ref(),
+                    listener.same_user_only,
+                );
+                if let Err(e) = result {
+                    tracing::debug!(error = %e, "handshake failed");
+                }
+                handshake_done(uid);
+            });
+        if spawned.is_err() {
+            handshake_done(uid);
+        }
+    }
+}
+
+/// The most handshakes in progress from one uid.
+pub(crate) const MAX_PENDING_PER_UID: usize = 32;
+/// The most handshakes in progress in all.
+pub(crate) const MAX_PENDING: usize = 128;
+
+#[derive(Default)]
+struct Pending {
+    total: usize,
+    by_uid: std::collections::HashMap<u32, usize>,
+}
+
+static PENDING: std::sync::LazyLock<parking_lot::Mutex<Pending>> =
+    std::sync::LazyLock::new(Default::default);
+
+fn handshake_done(uid: u32) {
+    let mut pending = PENDING.lock();
+    pending.total = pending.total.saturating_sub(1);
+    if let Some(n) = pending.by_uid.get_mut(&uid) {
+        *n -= 1;
+        if *n == 0 {
+            pending.by_uid.remove(&uid);
         }
     }
 }

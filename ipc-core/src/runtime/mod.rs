@@ -236,17 +236,20 @@ pub fn connect(path: impl AsRef<Path>) -> Result<SpIBinder> {
         tracing::debug!(path = %path.as_ref().display(), error = %e, "connect failed");
         io_status(&e)
     })?;
-    let (conn, root) = Connection::handshake_as_client(stream)?;
-    let root = root.ok_or(StatusCode::NAME_NOT_FOUND)?;
-    proxy_for(
-        &conn,
-        &WireRef {
-            owner: conn.peer_address.clone(),
-            id: root.0,
-            token: root.1,
-        },
-        1,
-    )
+    let (conn, root) = Connection::handshake_as_client(stream, None)?;
+    let Some(root) = root else {
+        conn.close_if_idle();
+        return Err(StatusCode::NAME_NOT_FOUND);
+    };
+    let reference = WireRef {
+        owner: conn.peer_address.clone(),
+        id: root.0,
+        token: root.1,
+    };
+    let binder = proxy_for(&conn, &reference, 1);
+    // The root may already have had a proxy on another connection to that process.
+    conn.close_if_idle();
+    binder
 }
 
 /// What the runtime knows about one connection (for diagnostics).
@@ -340,7 +343,9 @@ impl Runtime {
     }
 
     /// A live connection to the process at `address`, connecting if there is none.
-    fn connection_to(&self, address: &str) -> Result<Arc<Connection>> {
+    /// (`introduction`: the object we were handed there, which admits us even when
+    /// that process runs as another uid.)
+    fn connection_to(&self, address: &str, introduction: (u64, Token)) -> Result<Arc<Connection>> {
         if let Some(conn) = self
             .connections
             .lock()
@@ -354,7 +359,7 @@ impl Runtime {
         let addr = std::os::unix::net::SocketAddr::from_abstract_name(address.as_bytes())
             .map_err(|_| StatusCode::BAD_VALUE)?;
         let stream = UnixStream::connect_addr(&addr).map_err(|e| io_status(&e))?;
-        let (conn, _) = Connection::handshake_as_client(stream)?;
+        let (conn, _) = Connection::handshake_as_client(stream, Some(introduction))?;
         Ok(conn)
     }
 }
@@ -370,20 +375,14 @@ pub(crate) fn proxy_for(
 ) -> Result<SpIBinder> {
     let rt = runtime();
     let key = (reference.owner.clone(), reference.id);
-    {
-        let proxies = rt.proxies.lock();
-        if let Some(proxy) = proxies.get(&key).and_then(Weak::upgrade) {
-            if proxy.token != reference.token {
-                return Err(StatusCode::BAD_VALUE);
-            }
-            proxy
-                .held
-                .fetch_add(held, std::sync::atomic::Ordering::Relaxed);
-            return Ok(SpIBinder::from_object(proxy));
-        }
+    // Upgrade under the lock, but let any Arc go only after it: dropping the last
+    // reference to a proxy takes the same lock.
+    let existing = rt.proxies.lock().get(&key).and_then(Weak::upgrade);
+    if let Some(proxy) = existing {
+        return adopt(conn, proxy, reference, held);
     }
     let (owner_conn, held) = if held == 0 {
-        let owner_conn = rt.connection_to(&reference.owner)?;
+        let owner_conn = rt.connection_to(&reference.owner, (reference.id, reference.token))?;
         owner_conn.acquire(reference.id, reference.token)?;
         (owner_conn, 1)
     } else {
@@ -396,17 +395,53 @@ pub(crate) fn proxy_for(
         reference.token,
         held,
     ));
-    let mut proxies = rt.proxies.lock();
-    // Another thread may have made one meanwhile: keep theirs, give ours back.
-    if let Some(existing) = proxies.get(&key).and_then(Weak::upgrade) {
-        existing.held.fetch_add(
-            proxy.held.swap(0, std::sync::atomic::Ordering::Relaxed),
-            std::sync::atomic::Ordering::Relaxed,
-        );
-        drop(proxies);
-        return Ok(SpIBinder::from_object(existing));
+    let raced = {
+        let mut proxies = rt.proxies.lock();
+        match proxies.get(&key).and_then(Weak::upgrade) {
+            Some(existing) => Some(existing),
+            None => {
+                proxies.insert(key, Arc::downgrade(&proxy));
+                None
+            }
+        }
+    };
+    match raced {
+        // Another thread made one meanwhile: keep theirs, and ours gives its
+        // references back when it drops here.
+        Some(existing) => Ok(SpIBinder::from_object(existing)),
+        None => Ok(SpIBinder::from_object(proxy)),
     }
-    proxies.insert(key, Arc::downgrade(&proxy));
+}
+
+/// Uses the existing proxy for `reference`. The `held` references the owner just
+/// counted for `conn` join the proxy when it talks through `conn`; otherwise (two
+/// connections to the same process) they go straight back on `conn`, where they
+/// were counted.
+fn adopt(
+    conn: &Arc<Connection>,
+    proxy: Arc<Proxy>,
+    reference: &WireRef,
+    held: u32,
+) -> Result<SpIBinder> {
+    if proxy.token != reference.token {
+        return Err(StatusCode::BAD_VALUE);
+    }
+    if held > 0 {
+        if proxy.conn.id == conn.id {
+            proxy
+                .held
+                .fetch_add(held, std::sync::atomic::Ordering::Relaxed);
+        } else {
+            let _ = conn.send(
+                &Message::Release {
+                    id: reference.id,
+                    token: reference.token,
+                    count: held,
+                },
+                &[],
+            );
+        }
+    }
     Ok(SpIBinder::from_object(proxy))
 }
 
@@ -431,17 +466,19 @@ pub(crate) fn proxy_dropped(proxy: &Proxy) {
             &[],
         );
     }
+    proxy.conn.close_if_idle();
 }
 
 /// Every live proxy whose owner is reached through `conn`.
 pub(crate) fn proxies_of(conn: &Connection) -> Vec<Arc<Proxy>> {
-    runtime()
+    // As in `proxy_for`: no Arc is dropped while the lock is held.
+    let all: Vec<Arc<Proxy>> = runtime()
         .proxies
         .lock()
         .values()
         .filter_map(Weak::upgrade)
-        .filter(|p| p.conn.id == conn.id)
-        .collect()
+        .collect();
+    all.into_iter().filter(|p| p.conn.id == conn.id).collect()
 }
 
 /// Makes a local token: 128 random bits.

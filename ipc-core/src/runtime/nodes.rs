@@ -128,6 +128,15 @@ impl Nodes {
         Ok(())
     }
 
+    /// Whether connection `conn` holds a reference to any of our objects.
+    pub(crate) fn held_by(&self, conn: u64) -> bool {
+        self.inner
+            .lock()
+            .by_id
+            .values()
+            .any(|n| n.holders.contains_key(&conn))
+    }
+
     /// Forgets every reference held by connection `conn` (it is gone).
     pub(crate) fn drop_connection(&self, conn: u64) {
         let mut dropped = Vec::new();

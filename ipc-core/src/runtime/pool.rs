@@ -189,9 +189,12 @@ impl Pool {
                 self.read_connection(&conn, hangup)
             }
             Some(Err(listener)) => {
-                let stream = listener.accept();
+                let mut accepted = Vec::new();
+                while let Some(stream) = listener.accept() {
+                    accepted.push(stream);
+                }
                 self.rearm_listener(key, &listener);
-                if let Some(stream) = stream {
+                for stream in accepted {
                     listener.handshake(stream);
                 }
             }

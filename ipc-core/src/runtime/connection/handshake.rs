@@ -4,6 +4,8 @@ use super::*;
 
 /// How long a peer may take to complete the handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long an accepted peer may take to say hello.
+const ACCEPT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A server's root object as its hello names it: id and token.
 pub(crate) type RootRef = (u64, Token);
@@ -73,8 +75,12 @@ impl Connection {
     /// memfd, unless this process is configured for sockets), hear the server's hello
     /// (with its root object, if it has one, and the transport it accepted), and
     /// register the connection.
+    ///
+    /// `introduction` names an object of the server this process was handed: a
+    /// process of another uid is admitted to a private address only with one.
     pub(crate) fn handshake_as_client(
         stream: UnixStream,
+        introduction: Option<RootRef>,
     ) -> Result<(Arc<Connection>, Option<RootRef>)> {
         let rt = runtime();
         let peer = peer_credentials(&stream)?;
@@ -106,7 +112,7 @@ impl Connection {
                 TRANSPORT_SOCKET
             },
             ring_size: rings.as_ref().map_or(0, |_| rt.config.ring_size as u32),
-            root: None,
+            root: introduction,
         };
         send_on(&stream, &hello, &fds)?;
         drop(fds);
@@ -134,7 +140,7 @@ impl Connection {
             Some(rings) if accepted == TRANSPORT_SHM => Box::new(rings),
             _ => Box::new(UnixTransport::new(stream, rt.config.send_timeout)),
         };
-        let conn = Connection::new(transport, peer, address, peer_max);
+        let conn = Connection::new(transport, peer, address, peer_max, true);
         rt.register(&conn);
         rt.pool.watch_connection(&conn);
         Ok((conn, root))
@@ -150,19 +156,11 @@ impl Connection {
     ) -> Result<Arc<Connection>> {
         let rt = runtime();
         let peer = peer_credentials(&stream)?;
-        let _ = stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT));
+        let _ = stream.set_read_timeout(Some(ACCEPT_TIMEOUT));
         let refuse = |reason: String| {
             tracing::warn!(pid = peer.pid, uid = peer.uid, %reason, "refusing connection");
             let _ = send_on(&stream, &Message::Bye { reason }, &[]);
         };
-        let my_uid = nix::unistd::getuid().as_raw();
-        if same_user_only && peer.uid != my_uid && peer.uid != 0 {
-            refuse(format!(
-                "uid {} may not connect to a process of uid {my_uid}",
-                peer.uid
-            ));
-            return Err(StatusCode::PERMISSION_DENIED);
-        }
         let limit = rt.config.max_connections_per_uid;
         if rt.connections_from(peer.uid) >= limit {
             refuse(format!(
@@ -180,10 +178,20 @@ impl Connection {
                     max_transaction,
                     transport,
                     ring_size,
-                    ..
+                    root: introduction,
                 },
                 fds,
             )) if version == PROTOCOL_VERSION => {
+                let my_uid = nix::unistd::getuid().as_raw();
+                let introduced =
+                    introduction.is_some_and(|(id, token)| rt.nodes.lookup(id, &token).is_ok());
+                if same_user_only && peer.uid != my_uid && peer.uid != 0 && !introduced {
+                    refuse(format!(
+                        "uid {} may not connect to a process of uid {my_uid} without a reference to one of its objects",
+                        peer.uid
+                    ));
+                    return Err(StatusCode::PERMISSION_DENIED);
+                }
                 (address, max_transaction, transport, ring_size, fds)
             }
             Ok((Message::Hello { version, .. }, _)) => {
@@ -229,7 +237,7 @@ impl Connection {
         } else {
             TRANSPORT_SOCKET
         };
-        let conn = Connection::new(transport, peer, address, peer_max);
+        let conn = Connection::new(transport, peer, address, peer_max, false);
         if root.is_some() {
             // The peer may hand the root on to a third process, which must reach us.
             rt.ensure_reachable()?;

@@ -68,6 +68,8 @@ struct State {
 #[derive(Debug)]
 pub(crate) struct Connection {
     pub(crate) id: u64,
+    /// This process opened the connection (it closes it when idle).
+    initiated: bool,
     transport: Box<dyn Transport>,
     pub(crate) peer: Credentials,
     pub(crate) peer_address: String,
@@ -81,6 +83,8 @@ pub(crate) struct Connection {
     /// A pool thread was told the socket is readable but another thread was reading:
     /// whoever releases the reader role re-arms the poller.
     pub(crate) needs_rearm: AtomicBool,
+    /// The peer gave references back: see whether the connection is idle.
+    check_idle: AtomicBool,
     /// Reading is paused until this object's oneway queue has room again.
     paused: Mutex<Option<Arc<super::nodes::OnewayQueue>>>,
 }
@@ -91,9 +95,11 @@ impl Connection {
         peer: Credentials,
         peer_address: String,
         peer_max: u32,
+        initiated: bool,
     ) -> Arc<Connection> {
         Arc::new(Connection {
             id: super::pool::next_key(),
+            initiated,
             transport,
             peer,
             peer_address,
@@ -111,8 +117,24 @@ impl Connection {
             next_txn: AtomicU64::new(1),
             dead: AtomicBool::new(false),
             needs_rearm: AtomicBool::new(false),
+            check_idle: AtomicBool::new(false),
             paused: Mutex::new(None),
         })
+    }
+
+    /// Closes a connection this process opened once nothing uses it any more: no
+    /// proxy reaches its peer through it, no call on it waits for a reply, and the
+    /// peer holds no reference to an object of ours. (The peer, which accepted it,
+    /// sees the end of the stream and does the same.)
+    pub(crate) fn close_if_idle(self: &Arc<Self>) {
+        if !self.initiated || self.is_dead() || !self.state.lock().waiters.is_empty() {
+            return;
+        }
+        let rt = runtime();
+        if rt.nodes.held_by(self.id) || !super::proxies_of(self).is_empty() {
+            return;
+        }
+        self.close("");
     }
 
     pub(crate) fn is_dead(&self) -> bool {

@@ -65,6 +65,9 @@ impl Connection {
 
     /// Called after releasing the reader role: lets waiters and the poller know.
     pub(crate) fn after_read(self: &Arc<Self>) {
+        if self.check_idle.swap(false, Ordering::AcqRel) {
+            self.close_if_idle();
+        }
         if self.transport.release_reader() && !self.is_dead() && !self.paused_for_others() {
             // Bytes came in while nobody would be told about them: read on.
             runtime().pool.submit(Work::Resume(self.clone()));
@@ -377,6 +380,8 @@ impl Connection {
                             "release of {count} references on object {id} that it does not hold"
                         )
                     })?;
+                // If that was the peer's last reference, the connection may be idle.
+                self.check_idle.store(true, Ordering::Release);
             }
             Message::Bye { reason } => {
                 tracing::debug!(conn = self.id, %reason, "peer said goodbye");
