@@ -81,19 +81,24 @@ impl Run {
     /// Panics unless the scratch `TMPDIR` is empty and the runtime directory named by
     /// `BINDER_IPC_DIR` was never created.
     pub(crate) fn assert_no_file_left(&self) {
+        self.assert_tmpdir_empty();
+        assert!(!self.runtime_dir().exists(), "the runtime dir was created");
+    }
+
+    /// Panics unless the scratch `TMPDIR` is empty.
+    pub(crate) fn assert_tmpdir_empty(&self) {
         let leftovers: Vec<PathBuf> = std::fs::read_dir(self.tmpdir())
             .expect("read the scratch TMPDIR")
             .map(|e| e.expect("entry").path())
             .collect();
         assert!(leftovers.is_empty(), "left behind: {leftovers:?}\n{self}");
-        assert!(!self.runtime_dir().exists(), "the runtime dir was created");
     }
 
     fn tmpdir(&self) -> PathBuf {
         self.scratch.path().join("tmp")
     }
 
-    fn runtime_dir(&self) -> PathBuf {
+    pub(crate) fn runtime_dir(&self) -> PathBuf {
         self.scratch.path().join("runtime")
     }
 }
@@ -153,16 +158,43 @@ pub(crate) fn run_signalled(program: &str, after: &str, signal: Signal, deadline
     run_with(program, &[], deadline, Some((after.to_owned(), signal)))
 }
 
+/// A fresh scratch directory: `tmp/` (the examples' `TMPDIR`) and, not created,
+/// `runtime/` (their `BINDER_IPC_DIR`).
+pub(crate) fn scratch() -> tempfile::TempDir {
+    let scratch = tempfile::tempdir().expect("scratch dir");
+    std::fs::create_dir(scratch.path().join("tmp")).expect("scratch TMPDIR");
+    scratch
+}
+
+/// Like [`run`], in a scratch directory made by [`scratch`] (where the test may
+/// have started a service manager of its own).
+pub(crate) fn run_in(
+    scratch: tempfile::TempDir,
+    program: &str,
+    args: &[&str],
+    deadline: Duration,
+) -> Run {
+    run_with_scratch(scratch, program, args, deadline, None)
+}
+
 fn run_with(
     program: &str,
     args: &[&str],
     deadline: Duration,
     interrupt: Option<(String, Signal)>,
 ) -> Run {
+    run_with_scratch(scratch(), program, args, deadline, interrupt)
+}
+
+fn run_with_scratch(
+    scratch: tempfile::TempDir,
+    program: &str,
+    args: &[&str],
+    deadline: Duration,
+    interrupt: Option<(String, Signal)>,
+) -> Run {
     nix::sys::prctl::set_child_subreaper(true).expect("PR_SET_CHILD_SUBREAPER");
-    let scratch = tempfile::tempdir().expect("scratch dir");
     let tmp = scratch.path().join("tmp");
-    std::fs::create_dir(&tmp).expect("scratch TMPDIR");
     let mut child = Command::new(program)
         .args(args)
         .env("TMPDIR", &tmp)
