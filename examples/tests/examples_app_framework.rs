@@ -39,11 +39,16 @@ fn the_demo_survives_a_killed_service_and_leaves_nothing_behind() {
     let killed = at(&["launcher", "kill -9 kvstore"]);
     let editor_death = at(&["editor", "death notification: app.kvstore died"]);
     let viewer_death = at(&["viewer", "death notification: app.kvstore died"]);
+    let dead_call = at(&[
+        "editor",
+        "kvstore.get on the instance that died fails at once: transaction failed: DEAD_OBJECT",
+    ]);
     let restarted = at(&["launcher", "restarted kvstore"]);
     let reloaded = at(&["kvstore", "loaded 8 entries"]);
     let editor_back = at(&["editor", "reconnected: app.kvstore is back"]);
     let viewer_back = at(&["viewer", "reconnected: app.kvstore is back"]);
     assert!(killed < editor_death.min(viewer_death), "{run}");
+    assert!(editor_death < dead_call && dead_call < restarted, "{run}");
     assert!(restarted < reloaded, "{run}");
     assert!(reloaded < editor_back.min(viewer_back), "{run}");
 

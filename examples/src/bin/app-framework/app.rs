@@ -1,8 +1,9 @@
 //! The `app editor` and `app viewer` roles: processes that find the services by
 //! name, call them, subscribe to the clock, and talk to each other.
 //!
-//! An app reads commands on stdin: `round N` does round N of its work, `quit` (or
-//! the end of input) unsubscribes, prints its latency figures and exits.
+//! An app reads commands on stdin: `round N` does round N of its work, `call-dead`
+//! calls the store instance that died last, `quit` (or the end of input)
+//! unsubscribes, prints its latency figures and exits.
 
 use std::fs::File;
 use std::io::{BufRead, Write};
@@ -51,6 +52,8 @@ struct Tracked<I: FromIBinder + ?Sized> {
 
 struct TrackedState<I: ?Sized> {
     current: Option<Strong<I>>,
+    /// The instance whose death was reported last, kept to show what calling it does.
+    dead: Option<Strong<I>>,
     /// How many instances were installed; a death notice names the one it is about.
     generation: u64,
 }
@@ -61,6 +64,7 @@ impl<I: FromIBinder + ?Sized> Tracked<I> {
             name,
             state: Mutex::new(TrackedState {
                 current: None,
+                dead: None,
                 generation: 0,
             }),
             changed: Condvar::new(),
@@ -109,8 +113,13 @@ impl<I: FromIBinder + ?Sized> Tracked<I> {
         println!("death notification: {} died", self.name);
         let mut state = self.state.lock();
         if state.generation == generation {
-            state.current = None;
+            state.dead = state.current.take();
         }
+    }
+
+    /// The instance that died last, if any.
+    fn dead(&self) -> Option<Strong<I>> {
+        self.state.lock().dead.clone()
     }
 
     /// The current instance, waiting for one if there is none right now.
@@ -222,6 +231,21 @@ impl App {
         Ok(())
     }
 
+    /// Calls the store instance that died: the call fails at once with DEAD_OBJECT,
+    /// it does not hang.
+    fn call_dead_store(&self) -> anyhow::Result<()> {
+        let dead = self.kv.dead().context("no store instance has died")?;
+        let started = Instant::now();
+        match dead.get("note/1-1") {
+            Ok(value) => bail!("the dead store answered {value:?}"),
+            Err(e) => println!(
+                "-> kvstore.get on the instance that died fails at once: {e} (after {:.0?})",
+                started.elapsed()
+            ),
+        }
+        Ok(())
+    }
+
     fn finish(self) -> anyhow::Result<()> {
         self.clock.unsubscribe(&self.listener)?;
         let ticks = *self.ticks.count.lock();
@@ -231,9 +255,13 @@ impl App {
     }
 }
 
-/// Runs `round` for every `round N` line on stdin until `quit` or the end of input.
-fn command_loop(mut round: impl FnMut(usize) -> anyhow::Result<()>) -> anyhow::Result<()> {
-    println!("ready; commands on stdin: `round N`, `quit`");
+/// Runs `round` for every `round N` line on stdin until `quit` or the end of input;
+/// `call-dead` calls the store instance that died last.
+fn command_loop(
+    app: &App,
+    mut round: impl FnMut(usize) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    println!("ready; commands on stdin: `round N`, `call-dead`, `quit`");
     for line in std::io::stdin().lock().lines() {
         let line = line?;
         match line.split_whitespace().collect::<Vec<_>>()[..] {
@@ -242,6 +270,7 @@ fn command_loop(mut round: impl FnMut(usize) -> anyhow::Result<()>) -> anyhow::R
                 round(n)?;
                 println!("round {n} done");
             }
+            ["call-dead"] => app.call_dead_store()?,
             ["quit"] => break,
             [] => {}
             _ => println!("unknown command {line:?}"),
@@ -303,7 +332,7 @@ pub(crate) fn editor() -> anyhow::Result<()> {
     let editor = BnEditor::new_binder(Editor { kv: app.kv.clone() });
     service_manager::add_service(EDITOR_NAME, &editor.as_binder())?;
     println!("registered as {EDITOR_NAME:?} for other apps");
-    command_loop(|n| {
+    command_loop(&app, |n| {
         let kv = app.kv.get()?;
         // Everything written in earlier rounds must still be there, restarts or not.
         let earlier: Vec<_> = (1..n)
@@ -366,7 +395,7 @@ pub(crate) fn viewer() -> anyhow::Result<()> {
     let app = App::start(Duration::from_millis(15))?;
     let editor: Strong<dyn IEditor> = service_manager::wait_for_service(EDITOR_NAME)?;
     println!("found {EDITOR_NAME} through the service manager");
-    command_loop(|n| {
+    command_loop(&app, |n| {
         let kv = app.kv.get()?;
         let keys = app.stats.time("kvstore.keys", || kv.keys("note/"))?;
         for key in &keys {

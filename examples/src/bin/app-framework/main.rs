@@ -24,7 +24,7 @@
 //!
 //! The pieces also run by hand, each in a terminal, with a servicemanager running:
 //! `app-framework kvstore DB_FILE`, `app-framework clock`, `app-framework app editor`,
-//! `app-framework app viewer` (the apps read `round N` / `quit` on stdin).
+//! `app-framework app viewer` (the apps read `round N`, `call-dead`, `quit` on stdin).
 
 mod app;
 mod clock;
@@ -75,6 +75,8 @@ fn run_all() -> anyhow::Result<()> {
     for app in [editor, viewer] {
         l.expect(app, "death notification", DEFAULT_DEADLINE)?;
     }
+    l.send(editor, "call-dead")?;
+    l.expect(editor, "on the instance that died", DEFAULT_DEADLINE)?;
     let kv = l.spawn("kvstore", &["kvstore", db])?;
     l.say(&format!("restarted kvstore (pid {})", l.pid(kv)));
     l.expect(kv, "registered", DEFAULT_DEADLINE)?;
