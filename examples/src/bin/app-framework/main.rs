@@ -13,7 +13,8 @@
 //!   binder object (`IDocument`, which the editor calls back) and a file descriptor.
 //!
 //! Mid-run the launcher kills the store with SIGKILL. Both apps get its death
-//! notification; the launcher restarts it; the service manager tells the apps about
+//! notification, and a call to the dead instance fails at once (`DEAD_OBJECT`); the
+//! launcher restarts it; the service manager tells the apps about
 //! the new instance, they carry on with it, and the editor checks that every note it
 //! wrote before the crash is still there. At the end the launcher prints the latency
 //! of the calls the apps made and reaps every process.
