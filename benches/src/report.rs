@@ -84,6 +84,7 @@ pub(crate) fn table(rows: &[Row]) -> String {
         "bench",
         "mode",
         "size",
+        "cpus",
         "clients",
         "calls",
         "p50 µs",
