@@ -22,5 +22,4 @@ pub mod native {
 }
 
 pub mod everything;
-pub mod reliability;
 pub mod sm;
