@@ -245,6 +245,15 @@ impl Status {
         }
     }
 
+    /// A failed transaction with an explanation for people (shown by `Display`;
+    /// the code is what travels and what callers branch on).
+    pub fn new_transaction_failure(code: StatusCode, message: &str) -> Status {
+        Status {
+            message: message.to_owned(),
+            ..Status::from_status_code(code)
+        }
+    }
+
     /// Whether this is OK.
     pub fn is_ok(&self) -> bool {
         self.exception == ExceptionCode::NONE

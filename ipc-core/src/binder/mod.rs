@@ -61,6 +61,11 @@ pub(crate) trait BinderObject: Send + Sync + fmt::Debug + Any {
     /// Whether the object lives in another process.
     fn is_remote(&self) -> bool;
 
+    /// The owning process's pid.
+    fn owner_pid(&self) -> i32 {
+        std::process::id() as i32
+    }
+
     /// Whether the object can still be reached (a remote one: its connection is up).
     fn is_alive(&self) -> bool {
         true
@@ -129,6 +134,13 @@ impl SpIBinder {
     /// is made; use [`SpIBinder::ping_binder`] to ask the object itself).
     pub fn is_binder_alive(&self) -> bool {
         self.0.is_alive()
+    }
+
+    /// The pid of the process that owns the object (this process for a local one),
+    /// as `SO_PEERCRED` reported it when the connection was made. For diagnostics
+    /// (Android's `getDebugPid`).
+    pub fn debug_pid(&self) -> i32 {
+        self.0.owner_pid()
     }
 
     /// Whether the object lives in another process.

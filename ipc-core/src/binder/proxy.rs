@@ -87,6 +87,10 @@ impl BinderObject for Proxy {
         true
     }
 
+    fn owner_pid(&self) -> i32 {
+        self.conn.peer.pid
+    }
+
     fn is_alive(&self) -> bool {
         !self.conn.is_dead()
     }

@@ -13,7 +13,7 @@ use parking_lot::Mutex;
 use super::aidl::android::os::IServiceCallback::IServiceCallback;
 use super::aidl::android::os::IServiceManager::IServiceManager;
 use crate::binder::DeathRecipient;
-use crate::{BinderResult, SpIBinder, StatusCode, Strong};
+use crate::{BinderResult, SpIBinder, Status, StatusCode, Strong};
 
 pub(super) struct Inner {
     pub(super) path: PathBuf,
@@ -69,10 +69,14 @@ impl Inner {
         let binder = crate::connect(&self.path).map_err(|code| {
             tracing::debug!(path = %self.path.display(), %code, "service manager unreachable");
             // Nothing listening (no file, or a stale one) means no daemon.
-            match code {
+            let code = match code {
                 StatusCode::NAME_NOT_FOUND => StatusCode::DEAD_OBJECT,
                 other => other,
-            }
+            };
+            Status::new_transaction_failure(
+                code,
+                &format!("no service manager answers at {}", self.path.display()),
+            )
         })?;
         let manager = binder.into_interface::<dyn IServiceManager>()?;
         let reregister = self.reregister.load(Ordering::SeqCst);
