@@ -44,13 +44,11 @@ pub(crate) fn scan(text: &str) -> Scan {
                     .and_then(|rest| rest.find("*/"))
                     .map_or(bytes.len(), |p| i + 2 + p + 2);
                 let is_doc = bytes.get(i + 2) == Some(&b'*') && end - start > 5;
-                if is_doc {
-                    if let Some(t) = text.get(start..end) {
-                        scan.docs.push(DocComment {
-                            end,
-                            text: t.to_string(),
-                        });
-                    }
+                if is_doc && let Some(t) = text.get(start..end) {
+                    scan.docs.push(DocComment {
+                        end,
+                        text: t.to_string(),
+                    });
                 }
                 i = end;
                 continue;

@@ -56,10 +56,10 @@ impl Program {
     /// Adds an input file given as text.
     pub fn add_input_source(&mut self, path: PathBuf, text: String, diags: &mut Diagnostics) {
         if let Some(existing) = self.sources.find(&path) {
-            if let Some(doc) = self.docs.iter().position(|d| d.file == existing) {
-                if !self.inputs.contains(&doc) {
-                    self.inputs.push(doc);
-                }
+            if let Some(doc) = self.docs.iter().position(|d| d.file == existing)
+                && !self.inputs.contains(&doc)
+            {
+                self.inputs.push(doc);
             }
             return;
         }
@@ -71,10 +71,9 @@ impl Program {
                 .docs
                 .get(doc)
                 .and_then(|d| package_root(&path, &d.package))
+                && !self.include_dirs.contains(&root)
             {
-                if !self.include_dirs.contains(&root) {
-                    self.include_dirs.push(root);
-                }
+                self.include_dirs.push(root);
             }
         }
     }

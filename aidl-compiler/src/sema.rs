@@ -381,13 +381,13 @@ impl<'p> Sema<'p> {
                 let Value::Array(items) = v else {
                     return Err(mismatch(&v));
                 };
-                if let Ty::Fixed(_, n) = ty {
-                    if items.len() != *n {
-                        return Err(Diagnostic::error(
-                            span,
-                            format!("expected {n} elements, found {}", items.len()),
-                        ));
-                    }
+                if let Ty::Fixed(_, n) = ty
+                    && items.len() != *n
+                {
+                    return Err(Diagnostic::error(
+                        span,
+                        format!("expected {n} elements, found {}", items.len()),
+                    ));
                 }
                 items
                     .into_iter()
@@ -465,20 +465,20 @@ impl Env for ScopeEnv<'_, '_> {
                     if decl.consts().iter().any(|c| c.name == name) {
                         return self.sema.const_value(outer, name, span);
                     }
-                    if let DeclKind::Enum(e) = &decl.kind {
-                        if e.enumerators.iter().any(|en| en.name == name) {
-                            let values = self.sema.enum_values(outer)?;
-                            return values
-                                .into_iter()
-                                .find(|(n, _)| n == name)
-                                .map(|(_, v)| v)
-                                .ok_or_else(|| {
-                                    Diagnostic::error(
-                                        span,
-                                        format!("enumerator `{name}` is used before it is defined"),
-                                    )
-                                });
-                        }
+                    if let DeclKind::Enum(e) = &decl.kind
+                        && e.enumerators.iter().any(|en| en.name == name)
+                    {
+                        let values = self.sema.enum_values(outer)?;
+                        return values
+                            .into_iter()
+                            .find(|(n, _)| n == name)
+                            .map(|(_, v)| v)
+                            .ok_or_else(|| {
+                                Diagnostic::error(
+                                    span,
+                                    format!("enumerator `{name}` is used before it is defined"),
+                                )
+                            });
                     }
                 }
                 Err(
@@ -496,20 +496,20 @@ impl Env for ScopeEnv<'_, '_> {
                 let Some(decl) = program.lookup(&fqn) else {
                     return Err(Diagnostic::error(span, format!("unknown type `{ty}`")));
                 };
-                if let DeclKind::Enum(e) = &decl.kind {
-                    if e.enumerators.iter().any(|en| en.name == member) {
-                        let values = self.sema.enum_values(&fqn)?;
-                        return values
-                            .into_iter()
-                            .find(|(n, _)| n == member)
-                            .map(|(_, v)| v)
-                            .ok_or_else(|| {
-                                Diagnostic::error(
-                                    span,
-                                    format!("enumerator `{member}` is used before it is defined"),
-                                )
-                            });
-                    }
+                if let DeclKind::Enum(e) = &decl.kind
+                    && e.enumerators.iter().any(|en| en.name == member)
+                {
+                    let values = self.sema.enum_values(&fqn)?;
+                    return values
+                        .into_iter()
+                        .find(|(n, _)| n == member)
+                        .map(|(_, v)| v)
+                        .ok_or_else(|| {
+                            Diagnostic::error(
+                                span,
+                                format!("enumerator `{member}` is used before it is defined"),
+                            )
+                        });
                 }
                 if decl.consts().iter().any(|c| c.name == member) {
                     return self.sema.const_value(&fqn, member, span);

@@ -312,11 +312,11 @@ impl Launcher {
     /// Whether the child has exited (it is reaped if so).
     pub fn exited(&mut self, id: ChildId) -> bool {
         let child = &mut self.children[id.0];
-        if child.status.is_none() {
-            if let Ok(Some(status)) = child.child.try_wait() {
-                child.status = Some(status);
-                self.reaped += 1;
-            }
+        if child.status.is_none()
+            && let Ok(Some(status)) = child.child.try_wait()
+        {
+            child.status = Some(status);
+            self.reaped += 1;
         }
         child.status.is_some()
     }

@@ -401,7 +401,7 @@ fn bad_utf8_is_rejected() {
         let mut out = words(&[bytes.len() as i32]);
         out.extend_from_slice(bytes);
         out.push(0);
-        while out.len() % 4 != 0 {
+        while !out.len().is_multiple_of(4) {
             out.push(0);
         }
         out

@@ -114,10 +114,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     tracing::info!(%signal, "shutting down");
     let _ = crate::systemd::notify("STOPPING=1");
     drop(listener);
-    if let Some(path) = &socket.path {
-        if let Err(e) = std::fs::remove_file(path) {
-            tracing::warn!(path = %path.display(), error = %e, "cannot remove the socket");
-        }
+    if let Some(path) = &socket.path
+        && let Err(e) = std::fs::remove_file(path)
+    {
+        tracing::warn!(path = %path.display(), error = %e, "cannot remove the socket");
     }
     Ok(())
 }

@@ -285,15 +285,14 @@ pub(crate) fn check(
                 );
             }
         }
-        if a.name == "Backing" {
-            if let Some(ExprKind::Str(s)) = a.param("type").map(|e| &e.kind) {
-                if !matches!(s.as_str(), "byte" | "int" | "long") {
-                    diags.push(
-                        Diagnostic::error(a.span, format!("invalid backing type `{s}`"))
-                            .with_hint("@Backing(type=...) takes \"byte\", \"int\" or \"long\""),
-                    );
-                }
-            }
+        if a.name == "Backing"
+            && let Some(ExprKind::Str(s)) = a.param("type").map(|e| &e.kind)
+            && !matches!(s.as_str(), "byte" | "int" | "long")
+        {
+            diags.push(
+                Diagnostic::error(a.span, format!("invalid backing type `{s}`"))
+                    .with_hint("@Backing(type=...) takes \"byte\", \"int\" or \"long\""),
+            );
         }
     }
 }

@@ -304,18 +304,16 @@ fn validate(
     }
     let base = innermost(ty);
     if let Ty::Defined(fqn, args) = base {
-        if let Some(DeclKind::Unstructured(u)) = decl_kind(fqn) {
-            if u.rust_type.is_none() {
-                diags.push(
-                    Diagnostic::error(
-                        t.span,
-                        format!("unstructured parcelable `{fqn}` has no rust_type"),
-                    )
-                    .with_hint(
-                        "declare it with `rust_type \"crate::path::Type\"` to use it from Rust",
-                    ),
-                );
-            }
+        if let Some(DeclKind::Unstructured(u)) = decl_kind(fqn)
+            && u.rust_type.is_none()
+        {
+            diags.push(
+                Diagnostic::error(
+                    t.span,
+                    format!("unstructured parcelable `{fqn}` has no rust_type"),
+                )
+                .with_hint("declare it with `rust_type \"crate::path::Type\"` to use it from Rust"),
+            );
         }
         for (a, aty) in t.args.iter().zip(args) {
             validate(sema, scope, a, aty, Use::Element, diags);

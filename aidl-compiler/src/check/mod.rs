@@ -42,10 +42,10 @@ fn check_document(sema: &Sema<'_>, doc_idx: usize, doc: &Document, diags: &mut D
     }
     let mut seen: HashMap<&str, Span> = HashMap::new();
     for imp in &doc.imports {
-        if let Some(simple) = imp.name.rsplit('.').next() {
-            if seen.insert(simple, imp.span).is_some() {
-                diags.warning(imp.span, format!("`{simple}` is imported more than once"));
-            }
+        if let Some(simple) = imp.name.rsplit('.').next()
+            && seen.insert(simple, imp.span).is_some()
+        {
+            diags.warning(imp.span, format!("`{simple}` is imported more than once"));
         }
     }
     match doc.decls.as_slice() {

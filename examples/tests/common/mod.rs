@@ -208,10 +208,10 @@ fn run_with_scratch(
         .unwrap_or_else(|e| panic!("start {program}: {e}"));
     let pid = nix::unistd::Pid::from_raw(child.id() as i32);
     let out = collect(child.stdout.take().expect("stdout"), move |line| {
-        if let Some((after, signal)) = &interrupt {
-            if line.contains(after.as_str()) {
-                let _ = nix::sys::signal::kill(pid, *signal);
-            }
+        if let Some((after, signal)) = &interrupt
+            && line.contains(after.as_str())
+        {
+            let _ = nix::sys::signal::kill(pid, *signal);
         }
     });
     let err = collect(child.stderr.take().expect("stderr"), |_| {});

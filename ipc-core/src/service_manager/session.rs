@@ -217,10 +217,10 @@ impl Inner {
             };
             (state.watches.remove(at), state.manager.clone())
         };
-        if let Some(manager) = manager {
-            if let Err(e) = manager.unregisterForNotifications(&watch.name, &watch.callback) {
-                tracing::debug!(name = %watch.name, error = %e, "unregistering a notification failed");
-            }
+        if let Some(manager) = manager
+            && let Err(e) = manager.unregisterForNotifications(&watch.name, &watch.callback)
+        {
+            tracing::debug!(name = %watch.name, error = %e, "unregistering a notification failed");
         }
     }
 }

@@ -75,7 +75,8 @@ impl SharedRegion {
         // Offsets come from this crate's fixed layout, never from the peer: a failure
         // here is a bug in the layout code, not bad input.
         assert!(
-            offset % align == 0 && offset.checked_add(size).is_some_and(|end| end <= self.len),
+            offset.is_multiple_of(align)
+                && offset.checked_add(size).is_some_and(|end| end <= self.len),
             "bad shared offset"
         );
     }

@@ -82,18 +82,17 @@ pub fn describe_reply(reply: &Parcel) -> String {
                     let _ = writeln!(out, "Result (as i64): {v}");
                 }
             } else if rest > 4 {
-                if let Ok(Some(s)) = copy.read_string16() {
-                    if !copy.has_more_data() {
-                        let _ = writeln!(out, "Result (as s16): {s:?}");
-                    }
+                if let Ok(Some(s)) = copy.read_string16()
+                    && !copy.has_more_data()
+                {
+                    let _ = writeln!(out, "Result (as s16): {s:?}");
                 }
                 let mut again = Parcel::from_bytes(reply.data());
-                if again.set_data_position(after).is_ok() {
-                    if let Ok(Some(s)) = again.read_string8() {
-                        if !again.has_more_data() {
-                            let _ = writeln!(out, "Result (as s8): {s:?}");
-                        }
-                    }
+                if again.set_data_position(after).is_ok()
+                    && let Ok(Some(s)) = again.read_string8()
+                    && !again.has_more_data()
+                {
+                    let _ = writeln!(out, "Result (as s8): {s:?}");
                 }
             }
         }
