@@ -145,7 +145,7 @@ fn wait_for_change(
             }
         }
         // Look at the clock rarely: it is not free next to a spin iteration.
-        let look = kind == RawKind::Futex || spins % 4096 == 0;
+        let look = kind == RawKind::Futex || spins.is_multiple_of(4096);
         if look && deadline.is_some_and(|d| Instant::now() > d) {
             bail!("raw peer did not answer within {STUCK:?}");
         }

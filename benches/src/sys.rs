@@ -59,7 +59,7 @@ impl SharedPage {
     /// The 32-bit word at `offset` (a multiple of 4 inside the page).
     pub(crate) fn u32_at(&self, offset: usize) -> &AtomicU32 {
         assert!(
-            offset % 4 == 0 && offset + 4 <= PAGE_LEN,
+            offset.is_multiple_of(4) && offset + 4 <= PAGE_LEN,
             "bad word offset {offset}"
         );
         // SAFETY: `offset` is in bounds and 4-aligned (checked above; the mapping is
