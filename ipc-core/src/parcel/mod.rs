@@ -30,6 +30,7 @@
 //! length that claims more than the remaining data is rejected before anything is
 //! allocated.
 
+pub(crate) mod buffers;
 mod holder;
 mod object;
 mod parcelable;
@@ -87,6 +88,12 @@ pub struct Parcel {
     nesting: usize,
 }
 
+impl Drop for Parcel {
+    fn drop(&mut self) {
+        buffers::give(std::mem::take(&mut self.data));
+    }
+}
+
 impl std::fmt::Debug for Parcel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Parcel")
@@ -105,18 +112,23 @@ impl Parcel {
 
     /// An empty parcel with room for `capacity` bytes.
     pub fn with_capacity(capacity: usize) -> Parcel {
-        Parcel {
-            data: Vec::with_capacity(capacity),
-            ..Parcel::default()
-        }
+        Parcel::with_data(buffers::take(capacity))
     }
 
     /// A parcel holding `data` with no objects, positioned at its start (for reading
     /// bytes that came from elsewhere).
     pub fn from_bytes(data: &[u8]) -> Parcel {
+        Parcel::with_data(data.to_vec())
+    }
+
+    /// A parcel over `data`, positioned at its start, with no objects.
+    pub(crate) fn with_data(data: Vec<u8>) -> Parcel {
         Parcel {
-            data: data.to_vec(),
-            ..Parcel::default()
+            data,
+            pos: 0,
+            limit: None,
+            nesting: 0,
+            objects: Vec::new(),
         }
     }
 
@@ -186,6 +198,13 @@ impl Parcel {
 
     /// Writes `bytes` at the position (overwriting or appending) and moves past them.
     fn put(&mut self, bytes: &[u8]) {
+        let needed = self.pos.max(self.data.len()) + bytes.len();
+        if needed > self.data.capacity() && needed >= buffers::BIG {
+            // Growing big: move to a recycled buffer rather than a fresh mapping.
+            let mut bigger = buffers::take(needed.max(self.data.capacity() * 2));
+            bigger.extend_from_slice(&self.data);
+            buffers::give(std::mem::replace(&mut self.data, bigger));
+        }
         if self.pos == self.data.len() {
             self.data.extend_from_slice(bytes);
         } else {

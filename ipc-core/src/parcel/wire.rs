@@ -26,11 +26,9 @@ impl Parcel {
                 return Err(StatusCode::BAD_VALUE);
             }
         }
-        Ok(Parcel {
-            data,
-            objects,
-            ..Parcel::default()
-        })
+        let mut parcel = Parcel::with_data(data);
+        parcel.objects = objects;
+        Ok(parcel)
     }
 }
 

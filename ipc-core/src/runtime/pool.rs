@@ -64,7 +64,10 @@ impl Pool {
             EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK | EfdFlags::EFD_SEMAPHORE,
         )
         .unwrap_or_else(|e| fatal("eventfd", e));
-        if let Err(e) = epoll.add(&work_fd, EpollEvent::new(EpollFlags::EPOLLIN, WORK_KEY)) {
+        if let Err(e) = epoll.add(
+            &work_fd,
+            EpollEvent::new(EpollFlags::EPOLLIN | EpollFlags::EPOLLEXCLUSIVE, WORK_KEY),
+        ) {
             fatal("epoll_ctl", e);
         }
         Pool {

@@ -76,13 +76,12 @@ pub(crate) fn run_call(call: Call) {
         Ok((parcel, fds, keep)) => (Ok(parcel), fds, keep),
         Err(code) => (Err(code.as_i32()), Vec::new(), Vec::new()),
     };
-    let _ = conn.send(
-        &Message::Reply {
-            txn: call.txn,
-            result,
-        },
-        &fds,
-    );
+    let reply = Message::Reply {
+        txn: call.txn,
+        result,
+    };
+    let _ = conn.send(&reply, &fds);
+    super::recycle(reply);
     // Only now may a proxy in the reply release its object: the release follows the
     // reply on this connection. (A reference to a third process's object in a reply
     // or a oneway call can still race with its release: see ARCHITECTURE.md.)

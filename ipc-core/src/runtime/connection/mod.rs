@@ -89,6 +89,19 @@ pub(crate) struct Connection {
     paused: Mutex<Option<Arc<super::nodes::OnewayQueue>>>,
 }
 
+/// Gives a sent message's parcel buffer back for reuse.
+pub(crate) fn recycle(message: Message) {
+    match message {
+        Message::Transaction { parcel, .. }
+        | Message::Reply {
+            result: Ok(parcel), ..
+        } => {
+            crate::parcel::buffers::give(parcel.data);
+        }
+        _ => {}
+    }
+}
+
 impl Connection {
     fn new(
         transport: Box<dyn Transport>,
@@ -251,7 +264,9 @@ impl Connection {
             parent,
             parcel,
         };
-        if let Err(e) = self.send(&message, &fds) {
+        let sent = self.send(&message, &fds);
+        recycle(message);
+        if let Err(e) = sent {
             self.state.lock().waiters.remove(&txn);
             self.close("");
             return Err(e);

@@ -245,7 +245,7 @@ impl Connection {
         let buffered = rb.end - rb.start;
         if h.len > BIG_FRAME {
             let need = h.len - HEADER_LEN;
-            let mut body = Vec::with_capacity(need);
+            let mut body = crate::parcel::buffers::take(need);
             let take = (buffered - HEADER_LEN).min(need);
             body.extend_from_slice(&rb.buf[rb.start + HEADER_LEN..rb.start + HEADER_LEN + take]);
             rb.start += HEADER_LEN + take;
