@@ -22,4 +22,5 @@ pub mod native {
 }
 
 pub mod everything;
+pub mod reliability;
 pub mod sm;
