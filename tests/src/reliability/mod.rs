@@ -249,6 +249,21 @@ pub fn wait_settled(pid: u32, baseline: Stats, secs: u64) -> Stats {
     now
 }
 
+/// How many times `needle` occurs in the log file `path` after byte `mark` (reading
+/// only that part: the logs of hostile runs grow to megabytes).
+pub fn log_count_since(path: &std::path::Path, mark: u64, needle: &str) -> usize {
+    use std::io::Seek;
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return 0;
+    };
+    if file.seek(std::io::SeekFrom::Start(mark)).is_err() {
+        return 0;
+    }
+    let mut text = String::new();
+    let _ = file.read_to_string(&mut text);
+    text.matches(needle).count()
+}
+
 /// A unique scratch path in the temporary directory.
 pub fn scratch_path(name: &str, ext: &str) -> PathBuf {
     std::env::temp_dir().join(format!("rel-{}-{name}.{ext}", std::process::id()))
@@ -309,6 +324,11 @@ impl Server {
     /// What it logged so far.
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// The length of its log now (a mark for [`log_count_since`]).
+    pub fn log_mark(&self) -> u64 {
+        std::fs::metadata(&self.log).map_or(0, |m| m.len())
     }
 
     /// Kills it with SIGKILL and reaps it.
@@ -448,6 +468,15 @@ pub fn child_main() {
         }
         "soak_client" => soak::client(),
         "other_uid_raw" => other_uid_raw(),
+        "hello_at_path" => {
+            let mut s = raw::connect(std::path::Path::new(&env("REL_SOCKET")));
+            s.write_all(&raw::hello()).unwrap();
+            match raw::read_frame(&mut s) {
+                Some((raw::HELLO, _, _)) => say("answer -> hello"),
+                Some((_, _, body)) => say(&format!("answer -> {}", String::from_utf8_lossy(&body))),
+                None => say("answer -> nothing"),
+            }
+        }
         "other_uid_sm" => other_uid_sm(),
         other => panic!("unknown role {other}"),
     }
