@@ -311,3 +311,27 @@ fn registered_server_killed_is_forgotten_by_the_service_manager() {
     let settled = wait_settled(daemon.pid(), baseline, 30);
     eprintln!("5 registered servers killed: daemon {settled} (baseline {baseline})");
 }
+
+/// A client killed while the server is making it an object: the reply that would
+/// have carried the object (and counted a reference for the dead client's
+/// connection) must not leave the object alive in the server forever.
+#[test]
+fn client_killed_while_the_server_makes_it_an_object() {
+    let _w = Watchdog::new("kill-before-reply", 120);
+    let server = Server::start("kill-before-reply", &[]);
+    let root = ipc_core::connect(&server.path).unwrap();
+    warm_pool(&root, 4);
+    assert_eq!(query(&root, LIVE_OBJECTS), Ok(1));
+    for round in 0..3 {
+        let mut client = Helper::start("slow_object_caller", &[("REL_SOCKET", &socket(&server))]);
+        client.expect("connected");
+        wait_until("the call to run", 20, || query(&root, SLEEPING) == Ok(1));
+        client.kill9();
+        wait_until("the call to end", 20, || query(&root, SLEEPING) == Ok(0));
+        wait_until(
+            &format!("round {round}: the object made for the dead client to be dropped"),
+            10,
+            || query(&root, LIVE_OBJECTS) == Ok(1),
+        );
+    }
+}

@@ -457,7 +457,7 @@ fn release_underflow(cx: &Ctx<'_>, reps: usize) {
 }
 
 fn oneway_flood(cx: &Ctx<'_>, reps: usize) {
-    for _ in 0..reps.div_ceil(10) {
+    for _ in 0..reps {
         let mut p = RawPeer::connect(cx.path);
         let mut flood = Vec::new();
         for k in 0..100 {
@@ -499,36 +499,29 @@ fn hello_then_nothing_read(cx: &Ctx<'_>, reps: usize) {
 }
 
 fn stops_reading(cx: &Ctx<'_>, reps: usize) {
-    // Ask for big replies and never read them, 25 peers at a time: the server's
+    // Ask for big replies and never read them, 100 peers at a time: the server's
     // send times out (BINDER_IPC_SEND_TIMEOUT_MS) and it cuts each one off. Its bye
     // cannot get through the full socket either; the log says why, and we hang up
     // once it has (reading would unblock the server's send).
-    for _ in 0..reps.div_ceil(25) {
+    for _ in 0..reps.div_ceil(100) {
         let mark = cx.log_mark();
-        let peers: Vec<RawPeer> = (0..25)
+        let peers: Vec<RawPeer> = (0..100.min(reps))
             .map(|_| {
                 let mut p = RawPeer::connect(cx.path);
                 nix::sys::socket::setsockopt(&p.stream, nix::sys::socket::sockopt::RcvBuf, &4096)
                     .unwrap();
-                let mut calls = Vec::new();
-                for txn in 0..6 {
-                    calls.extend(raw::transaction(
-                        txn + 2,
-                        p.id,
-                        p.token,
-                        BIG_REPLY,
-                        0,
-                        &raw::ints(&[60_000]),
-                    ));
-                }
+                // One call whose 300 KB reply cannot fit in the socket's buffer
+                // (several calls would only queue behind the stuck send).
+                let calls =
+                    raw::transaction(2, p.id, p.token, BIG_REPLY, 0, &raw::ints(&[300_000]));
                 let _ = p.stream.write_all(&calls);
                 p
             })
             .collect();
         integration_tests::reliability::wait_until(
-            "the server to cut off 25 stalled peers",
+            "the server to cut off the stalled peers",
             60,
-            || cx.logged_since(mark, "peer stopped reading") >= 25,
+            || cx.logged_since(mark, "peer stopped reading") >= 100.min(reps),
         );
         drop(peers);
     }
@@ -840,13 +833,13 @@ fn hostile_peers_are_cut_off_and_everyone_else_is_served() {
     let server = Server::start(
         "hostile",
         &[
-            ("REL_THREADS", "8"),
+            ("REL_THREADS", "16"),
             ("BINDER_IPC_SEND_TIMEOUT_MS", "25"),
             ("BINDER_IPC_MAX_OBJECTS_PER_PARCEL", "16"),
         ],
     );
     let root = ipc_core::connect(&server.path).unwrap();
-    integration_tests::reliability::warm_pool(&root, 9);
+    integration_tests::reliability::warm_pool(&root, 17);
     // A well-behaved client calls all along, on its own connection.
     let stop = Arc::new(AtomicBool::new(false));
     let good_calls = Arc::new(AtomicU64::new(0));
@@ -880,6 +873,7 @@ fn hostile_peers_are_cut_off_and_everyone_else_is_served() {
     for b in &all {
         (b.run)(&cx, 20);
     }
+    cx.settle();
     let baseline = server.stats();
     eprintln!("baseline after the warm-up pass: {baseline}");
     let started = Instant::now();
@@ -1127,6 +1121,22 @@ fn hostile_peers_against_the_service_manager() {
             }
         })
     };
+    // Grow the daemon's pool to its bound (calls that wait in the daemon hold a
+    // thread each), and let the good client connect, before taking figures.
+    let waiters: Vec<_> = (0..16)
+        .map(|_| {
+            let sm = scratch.client();
+            std::thread::spawn(move || {
+                let _ = sm
+                    .manager()
+                    .and_then(|m| m.waitForService("rel.nothing", 200));
+            })
+        })
+        .collect();
+    waiters.into_iter().for_each(|w| w.join().unwrap());
+    integration_tests::reliability::wait_until("the good client to start", 20, || {
+        good_calls.load(Ordering::SeqCst) > 10
+    });
     let socket = scratch.socket();
     let cx = Ctx {
         path: &socket,

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use integration_tests::reliability::soak::{Rng, now_ms};
 use integration_tests::reliability::{
-    LIVE_OBJECTS, Server, Watchdog, add_one, query, wait_settled, wait_until, warm_pool,
+    LIVE_OBJECTS, Server, Watchdog, add_one, query, wait_settled, warm_pool,
 };
 
 #[test]
@@ -197,22 +197,35 @@ fn eight_clients_for_ten_minutes_with_kills() {
     });
     drop(clients);
     // Every object the killed clients held is released; only the root is left.
-    wait_until("the server to hold only its root", 30, || {
-        query(&root, LIVE_OBJECTS) == Ok(1)
-    });
-    let settled = wait_settled(server.pid(), baseline, 60);
+    let mut live = Ok(0);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        live = query(&root, LIVE_OBJECTS);
+        if live == Ok(1) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
     eprintln!(
         "soak: {} s, {kills} clients killed; finished clients: {} ok, {} wrong, {} failed; \
          killed clients (up to their last report): {} ok, {} wrong, {} failed; \
-         server {settled} (baseline {baseline})",
+         server objects alive at the end: {live:?} (1 = only the root); server now {}",
         started.elapsed().as_secs(),
         finished.ok,
         finished.wrong,
         finished.failed,
         killed.ok,
         killed.wrong,
-        killed.failed
+        killed.failed,
+        server.stats()
     );
+    assert_eq!(
+        live,
+        Ok(1),
+        "the server still holds objects of clients that are gone"
+    );
+    let settled = wait_settled(server.pid(), baseline, 60);
+    eprintln!("soak: server {settled} (baseline {baseline})");
     assert!(
         wrong_lines.is_empty(),
         "wrong or failed calls:\n{}",

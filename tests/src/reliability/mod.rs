@@ -50,6 +50,9 @@ pub const LIVE_OBJECTS: u32 = 13;
 pub const SLEEPING: u32 = 14;
 /// Returns a `byte[]` of the `i32` argument's length (a big reply to a small call).
 pub const BIG_REPLY: u32 = 15;
+/// Sleeps for the `i32` argument in milliseconds (counted in `SLEEPING`), then
+/// returns a new object.
+pub const SLOW_NEW_OBJECT: u32 = 16;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 static SLEEPERS: AtomicUsize = AtomicUsize::new(0);
@@ -149,6 +152,13 @@ impl Remotable for RelService {
             RECORDED => reply.write(&(self.recorded.load(Ordering::SeqCst) as i32)),
             LIVE_OBJECTS => reply.write(&(live_objects() as i32)),
             SLEEPING => reply.write(&(SLEEPERS.load(Ordering::SeqCst) as i32)),
+            SLOW_NEW_OBJECT => {
+                let ms = data.read::<i32>()?.max(0) as u64;
+                SLEEPERS.fetch_add(1, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(ms));
+                SLEEPERS.fetch_sub(1, Ordering::SeqCst);
+                reply.write(&RelService::binder(1))
+            }
             BIG_REPLY => {
                 let n = data.read::<i32>()?.clamp(0, 1 << 20) as usize;
                 reply.write(&vec![0x5au8; n])
@@ -448,6 +458,12 @@ pub fn child_main() {
             let root = ipc_core::connect(env("REL_SOCKET")).unwrap();
             say("connected");
             let _ = sleep_call(&root, 1500);
+        }
+        "slow_object_caller" => {
+            // Asks for an object the server takes 1 s to make; killed meanwhile.
+            let root = ipc_core::connect(env("REL_SOCKET")).unwrap();
+            say("connected");
+            let _ = call_i32(&root, SLOW_NEW_OBJECT, 1000);
         }
         "holder" => {
             // Holds a server object and gives the server one of ours, then waits.
