@@ -1123,17 +1123,7 @@ fn hostile_peers_against_the_service_manager() {
     };
     // Grow the daemon's pool to its bound (calls that wait in the daemon hold a
     // thread each), and let the good client connect, before taking figures.
-    let waiters: Vec<_> = (0..16)
-        .map(|_| {
-            let sm = scratch.client();
-            std::thread::spawn(move || {
-                let _ = sm
-                    .manager()
-                    .and_then(|m| m.waitForService("rel.nothing", 200));
-            })
-        })
-        .collect();
-    waiters.into_iter().for_each(|w| w.join().unwrap());
+    integration_tests::reliability::warm_daemon_pool(&scratch.socket());
     integration_tests::reliability::wait_until("the good client to start", 20, || {
         good_calls.load(Ordering::SeqCst) > 10
     });

@@ -580,6 +580,27 @@ pub fn pipe_with(bytes: &[u8]) -> ParcelFileDescriptor {
     ParcelFileDescriptor::new(read)
 }
 
+/// Grows the pool of the service manager at `socket` to its bound (16 calls that
+/// wait in the daemon, 200 ms each, hold a thread each), so that later thread
+/// counts compare with a full pool.
+pub fn warm_daemon_pool(socket: &std::path::Path) {
+    let waiters: Vec<_> = (0..16)
+        .map(|_| {
+            let sm = ipc_core::service_manager::ServiceManager::builder()
+                .path(socket)
+                .build();
+            std::thread::spawn(move || {
+                let _ = sm
+                    .manager()
+                    .and_then(|m| m.waitForService("rel.nothing", 200));
+            })
+        })
+        .collect();
+    for w in waiters {
+        let _ = w.join();
+    }
+}
+
 /// Whether this process runs as root (the uid-switching tests need it).
 pub fn is_root() -> bool {
     nix::unistd::geteuid().is_root()
