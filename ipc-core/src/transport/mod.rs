@@ -42,6 +42,8 @@ pub(crate) trait Transport: Send + Sync + std::fmt::Debug {
         fds: &mut VecDeque<OwnedFd>,
         blocking: bool,
     ) -> io::Result<usize> {
+        // Grow by what can arrive at once, not by what the peer claims will come.
+        let limit = limit.min(RECV_CHUNK);
         let start = buf.len();
         buf.resize(start + limit, 0);
         let result = self.recv(&mut buf[start..], fds, blocking);
@@ -60,6 +62,18 @@ pub(crate) trait Transport: Send + Sync + std::fmt::Debug {
                 "frame declares more file descriptors than arrived",
             ))
         }
+    }
+
+    /// Whether a frame's descriptors always arrive with the frame's own bytes (then
+    /// any left over once every complete frame is consumed were never declared).
+    fn fds_arrive_with_frames(&self) -> bool {
+        true
+    }
+
+    /// Whether bytes read ahead by a blocked sender wait to be received (their
+    /// descriptors may already have been handed over).
+    fn has_spilled(&self) -> bool {
+        false
     }
 
     /// The descriptor the thread pool watches: readable when there is something to
@@ -88,6 +102,9 @@ pub(crate) trait Transport: Send + Sync + std::fmt::Debug {
     /// `"socket"` or `"shm"`, for logs and diagnostics.
     fn kind(&self) -> &'static str;
 }
+
+/// The most a receive into a growing buffer asks for at once.
+const RECV_CHUNK: usize = 256 * 1024;
 
 /// The error of a send that waited `timeout` for a peer that does not read.
 pub(crate) fn stopped_reading(timeout: std::time::Duration) -> io::Error {

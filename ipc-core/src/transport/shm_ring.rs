@@ -654,4 +654,9 @@ impl Transport for ShmTransport {
     fn kind(&self) -> &'static str {
         "shm"
     }
+
+    fn fds_arrive_with_frames(&self) -> bool {
+        // They come over the socket ahead of their frame's bytes in the ring.
+        false
+    }
 }

@@ -112,6 +112,11 @@ impl Transport for UnixTransport {
         crate::sys::recv_with_fds(self.stream.as_raw_fd(), buf, fds, blocking)
     }
 
+    fn has_spilled(&self) -> bool {
+        // A sender holding the lock may be spilling right now: assume so.
+        self.recv.try_lock().is_none_or(|spill| !spill.is_empty())
+    }
+
     fn poll_fd(&self) -> BorrowedFd<'_> {
         self.stream.as_fd()
     }

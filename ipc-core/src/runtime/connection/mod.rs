@@ -166,11 +166,14 @@ impl Connection {
         let frame = protocol::encode(message, fds.len())?;
         let borrowed: Vec<_> = fds.iter().map(AsFd::as_fd).collect();
         self.transport.send(&frame.parts(), &borrowed).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::TimedOut {
-                self.close(&e.to_string());
-            } else {
+            use std::io::ErrorKind::{BrokenPipe, ConnectionReset, NotConnected};
+            if matches!(e.kind(), BrokenPipe | ConnectionReset | NotConnected) {
+                // The peer is gone: nothing to report.
                 tracing::debug!(conn = self.id, error = %e, "send failed");
                 self.close("");
+            } else {
+                // It stopped reading, or corrupted the shared ring: say so.
+                self.close(&e.to_string());
             }
             StatusCode::DEAD_OBJECT
         })

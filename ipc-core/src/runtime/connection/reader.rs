@@ -175,6 +175,23 @@ impl Connection {
                     return works;
                 }
             }
+            // Descriptors nobody declared must not pile up: on a socket they come
+            // with their frame, so any left with no frame pending were never
+            // declared; on rings they may run ahead of their frame, but not by more
+            // than a couple of frames' worth.
+            let idle = rb.big.is_none() && rb.start == rb.end;
+            let hoarded = if self.transport.fds_arrive_with_frames() {
+                idle && !rb.fds.is_empty() && !self.transport.has_spilled()
+            } else {
+                rb.fds.len() > 2 * protocol::MAX_FDS_PER_FRAME
+            };
+            if hoarded {
+                self.close(&format!(
+                    "{} file descriptors sent without a frame declaring them",
+                    rb.fds.len()
+                ));
+                return works;
+            }
             if dispatched || self.is_dead() {
                 return works;
             }

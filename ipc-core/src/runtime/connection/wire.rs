@@ -81,6 +81,11 @@ impl Connection {
                 }
             }
         }
+        if self.is_dead() {
+            // The connection died while we exported to it: its references were
+            // already dropped once; drop the ones just counted too.
+            rt.nodes.drop_connection(self.id);
+        }
         Ok((wire, fds, keep))
     }
 
