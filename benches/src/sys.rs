@@ -48,10 +48,7 @@ impl SharedPage {
     }
 
     fn map(file: &File) -> io::Result<SharedPage> {
-        // SAFETY: the mapping is `MAP_SHARED` over a file only the benchmark's processes
-        // use; it is never viewed as a Rust slice (only through the atomics below), so
-        // the other process changing it or the file being truncated cannot break a Rust
-        // reference invariant (a truncation would fault, not corrupt memory).
+        // SAFETY: the mapping is `MAP_SHARED` over a file only the benchmark's processes use; it is never viewed as a Rust slice (only through the atomics below), so the other process changing it or the file being truncated cannot break a Rust reference invariant (a truncation would fault, not corrupt memory).
         let map = unsafe { memmap2::MmapOptions::new().len(PAGE_LEN).map_mut(file)? };
         Ok(SharedPage { map })
     }
@@ -62,9 +59,7 @@ impl SharedPage {
             offset.is_multiple_of(4) && offset + 4 <= PAGE_LEN,
             "bad word offset {offset}"
         );
-        // SAFETY: `offset` is in bounds and 4-aligned (checked above; the mapping is
-        // page-aligned), the mapping lives as long as `self`, and every access to the
-        // shared page, in this process and the peer, goes through atomics.
+        // SAFETY: `offset` is in bounds and 4-aligned (checked above; the mapping is page-aligned), the mapping lives as long as `self`, and every access to the shared page, in this process and the peer, goes through atomics.
         unsafe { AtomicU32::from_ptr(self.map.as_ptr().add(offset).cast::<u32>().cast_mut()) }
     }
 }
@@ -77,9 +72,7 @@ pub(crate) fn futex_wait(word: &AtomicU32, expected: u32, timeout: Duration) {
         tv_sec: timeout.as_secs() as libc::time_t,
         tv_nsec: timeout.subsec_nanos() as libc::c_long,
     };
-    // SAFETY: `word` is a valid, aligned 32-bit location for the duration of the call,
-    // and `ts` outlives it; FUTEX_WAIT only reads both. Errors (EAGAIN, EINTR,
-    // ETIMEDOUT) all mean "re-check", which every caller does.
+    // SAFETY: `word` is a valid, aligned 32-bit location for the duration of the call, and `ts` outlives it; FUTEX_WAIT only reads both. Errors (EAGAIN, EINTR, ETIMEDOUT) all mean "re-check", which every caller does.
     unsafe {
         libc::syscall(
             libc::SYS_futex,
@@ -95,8 +88,7 @@ pub(crate) fn futex_wait(word: &AtomicU32, expected: u32, timeout: Duration) {
 
 /// Wakes one process sleeping in [`futex_wait`] on `word`.
 pub(crate) fn futex_wake(word: &AtomicU32) {
-    // SAFETY: `word` is a valid, aligned 32-bit location; FUTEX_WAKE does not access
-    // memory through the remaining (unused) arguments.
+    // SAFETY: `word` is a valid, aligned 32-bit location; FUTEX_WAKE does not access memory through the remaining (unused) arguments.
     unsafe {
         libc::syscall(
             libc::SYS_futex,

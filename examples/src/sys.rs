@@ -27,10 +27,7 @@ pub fn map_sealed(file: &File) -> anyhow::Result<memmap2::Mmap> {
             "the file is not sealed against writing and resizing ({seals:?}): refusing to map it"
         );
     }
-    // SAFETY: `Mmap::map` is unsafe because the file could be modified or truncated
-    // while mapped. The seals checked above are permanent and forbid both for every
-    // process (F_SEAL_WRITE also fails if a writable shared mapping exists), so the
-    // mapped bytes are immutable for the mapping's whole life.
+    // SAFETY: `Mmap::map` is unsafe because the file could be modified or truncated while mapped. The seals checked above are permanent and forbid both for every process (F_SEAL_WRITE also fails if a writable shared mapping exists), so the mapped bytes are immutable for the mapping's whole life.
     let map = unsafe { memmap2::MmapOptions::new().map(file) }.context("mmap")?;
     Ok(map)
 }
@@ -46,9 +43,7 @@ pub fn map_sealed(file: &File) -> anyhow::Result<memmap2::Mmap> {
 pub fn die_with_parent(cmd: &mut Command) {
     use std::os::unix::process::CommandExt;
     let parent = nix::unistd::getpid();
-    // SAFETY: the closure runs in the forked child before exec. It only makes the
-    // pthread_sigmask(3), prctl(2) and getppid(2) calls, which are async-signal-safe,
-    // and it neither allocates nor takes locks (errors are built from a raw errno).
+    // SAFETY: the closure runs in the forked child before exec. It only makes the pthread_sigmask(3), prctl(2) and getppid(2) calls, which are async-signal-safe, and it neither allocates nor takes locks (errors are built from a raw errno).
     unsafe {
         cmd.pre_exec(move || {
             use nix::sys::signal::{SigSet, SigmaskHow, pthread_sigmask};

@@ -15,8 +15,7 @@ use ipc_core::{Parcel, ParcelFileDescriptor, StatusCode};
 static FD_LOCK: Mutex<()> = Mutex::new(());
 
 fn is_open(fd: RawFd) -> bool {
-    // SAFETY: F_GETFD only reads the descriptor table entry; any integer is
-    // acceptable and an unused one yields EBADF.
+    // SAFETY: F_GETFD only reads the descriptor table entry; any integer is acceptable and an unused one yields EBADF.
     unsafe { libc::fcntl(fd, libc::F_GETFD) != -1 }
 }
 
@@ -34,8 +33,7 @@ fn pipe() -> (OwnedFd, OwnedFd) {
 /// close of a number that was already closed once. Returns its owner.
 fn occupy(number: RawFd, of: &OwnedFd) -> OwnedFd {
     assert!(!is_open(number));
-    // SAFETY: both are valid descriptor numbers; `number` is free (checked above), so
-    // dup3 closes nothing that anyone owns.
+    // SAFETY: both are valid descriptor numbers; `number` is free (checked above), so dup3 closes nothing that anyone owns.
     let rc = unsafe { libc::dup3(of.as_raw_fd(), number, libc::O_CLOEXEC) };
     assert_eq!(rc, number, "dup3: {}", std::io::Error::last_os_error());
     // SAFETY: dup3 just opened `number`; we are its only owner.

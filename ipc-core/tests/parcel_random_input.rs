@@ -30,9 +30,7 @@ fn note(size: usize) {
     let _ = LARGEST.try_with(|largest| largest.set(largest.get().max(size)));
 }
 
-// SAFETY: every method forwards to `System` with the caller's arguments unchanged, so
-// the `GlobalAlloc` contract holds exactly as it does for `System`; recording the size
-// touches only a thread-local `Cell` and never allocates.
+// SAFETY: every method forwards to `System` with the caller's arguments unchanged, so the `GlobalAlloc` contract holds exactly as it does for `System`; recording the size touches only a thread-local `Cell` and never allocates.
 unsafe impl GlobalAlloc for CountingAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         note(layout.size());
@@ -53,8 +51,7 @@ unsafe impl GlobalAlloc for CountingAllocator {
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         note(new_size);
-        // SAFETY: `ptr` came from `System` with `layout`; the caller guarantees
-        // `new_size` is valid for `layout`'s alignment.
+        // SAFETY: `ptr` came from `System` with `layout`; the caller guarantees `new_size` is valid for `layout`'s alignment.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }

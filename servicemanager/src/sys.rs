@@ -10,8 +10,6 @@ const LISTEN_FDS_START: i32 = 3;
 /// Takes descriptor 3. Call at most once, and only after checking that
 /// `LISTEN_PID`/`LISTEN_FDS` say systemd passed it to this process.
 pub(crate) fn take_listen_fd() -> OwnedFd {
-    // SAFETY: systemd (or whoever set LISTEN_PID to our pid, per the socket-activation
-    // protocol) opened descriptor 3 for us; nothing in this process has wrapped it,
-    // and the caller (`systemd::listen_socket`, run once from `main`) takes it once.
+    // SAFETY: systemd (or whoever set LISTEN_PID to our pid, per the socket-activation protocol) opened descriptor 3 for us; nothing in this process has wrapped it, and the caller (`systemd::listen_socket`, run once from `main`) takes it once.
     unsafe { OwnedFd::from_raw_fd(LISTEN_FDS_START) }
 }

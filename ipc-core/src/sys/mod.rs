@@ -35,9 +35,7 @@ pub(crate) fn recv_with_fds(
         for c in msg.cmsgs().map_err(io::Error::from)? {
             if let ControlMessageOwned::ScmRights(received) = c {
                 for raw in received {
-                    // SAFETY: the kernel installed `raw` in this process during the
-                    // recvmsg call above; nothing else has seen it, so wrapping it
-                    // makes this the one owner that closes it.
+                    // SAFETY: the kernel installed `raw` in this process during the recvmsg call above; nothing else has seen it, so wrapping it makes this the one owner that closes it.
                     fds.push_back(unsafe { OwnedFd::from_raw_fd(raw) });
                 }
             }

@@ -84,11 +84,7 @@ impl SharedRegion {
     /// The 64-bit atomic word at `offset` (8-aligned, inside the region).
     pub(crate) fn u64_at(&self, offset: usize) -> &AtomicU64 {
         self.check(offset, 8, 8);
-        // SAFETY: the word is inside the mapping (checked above) and 8-aligned (the
-        // mapping is page-aligned and the offset is a multiple of 8); the mapping
-        // lives as long as `self`, which the returned reference borrows. Concurrent
-        // writes from the other process are what atomics are for, and any bit
-        // pattern is a valid u64.
+        // SAFETY: the word is inside the mapping (checked above) and 8-aligned (the mapping is page-aligned and the offset is a multiple of 8); the mapping lives as long as `self`, which the returned reference borrows. Concurrent writes from the other process are what atomics are for, and any bit pattern is a valid u64.
         unsafe { AtomicU64::from_ptr(self.map.as_mut_ptr().add(offset).cast()) }
     }
 
@@ -102,10 +98,7 @@ impl SharedRegion {
     /// Copies `dst.len()` bytes out of the region from `offset`.
     pub(crate) fn copy_out(&self, offset: usize, dst: &mut [u8]) {
         self.check(offset, dst.len(), 1);
-        // SAFETY: the source range is inside the mapping (checked above) and the
-        // destination is private memory that cannot overlap it. The peer may be
-        // writing the same bytes concurrently; we never form a reference to them,
-        // and what we copy is treated as untrusted bytes and validated afterwards.
+        // SAFETY: the source range is inside the mapping (checked above) and the destination is private memory that cannot overlap it. The peer may be writing the same bytes concurrently; we never form a reference to them, and what we copy is treated as untrusted bytes and validated afterwards.
         unsafe {
             std::ptr::copy_nonoverlapping(
                 self.map.as_ptr().add(offset),
@@ -121,11 +114,7 @@ impl SharedRegion {
         self.check(offset, len, 1);
         dst.reserve(len);
         let start = dst.len();
-        // SAFETY: the source range is inside the mapping (checked above); `reserve`
-        // made room for `len` bytes after `start`, which is private memory that
-        // cannot overlap the mapping; after the copy those bytes are initialized, so
-        // extending the length over them is sound. As in `copy_out`, the peer may race
-        // the copy; the bytes are untrusted and validated by the caller.
+        // SAFETY: the source range is inside the mapping (checked above); `reserve` made room for `len` bytes after `start`, which is private memory that cannot overlap the mapping; after the copy those bytes are initialized, so extending the length over them is sound. As in `copy_out`, the peer may race the copy; the bytes are untrusted and validated by the caller.
         unsafe {
             std::ptr::copy_nonoverlapping(
                 self.map.as_ptr().add(offset),
@@ -139,9 +128,7 @@ impl SharedRegion {
     /// Copies `src` into the region at `offset`.
     pub(crate) fn copy_in(&self, offset: usize, src: &[u8]) {
         self.check(offset, src.len(), 1);
-        // SAFETY: the destination range is inside the writable shared mapping
-        // (checked above), the source is private memory that cannot overlap it, and
-        // no reference to the destination bytes exists on this side.
+        // SAFETY: the destination range is inside the writable shared mapping (checked above), the source is private memory that cannot overlap it, and no reference to the destination bytes exists on this side.
         unsafe {
             std::ptr::copy_nonoverlapping(
                 src.as_ptr(),
@@ -160,9 +147,7 @@ pub(crate) fn futex_wait(word: &AtomicU32, expected: u32, timeout: Duration) {
         tv_sec: timeout.as_secs().min(i64::MAX as u64) as libc::time_t,
         tv_nsec: libc::c_long::from(timeout.subsec_nanos() as i32),
     };
-    // SAFETY: FUTEX_WAIT reads the aligned 32-bit word behind a live reference and
-    // the timespec on our stack; it writes nothing. Failures (EAGAIN when the value
-    // changed, ETIMEDOUT, EINTR) all mean "re-check", which every caller does.
+    // SAFETY: FUTEX_WAIT reads the aligned 32-bit word behind a live reference and the timespec on our stack; it writes nothing. Failures (EAGAIN when the value changed, ETIMEDOUT, EINTR) all mean "re-check", which every caller does.
     unsafe {
         libc::syscall(
             libc::SYS_futex,
@@ -178,8 +163,7 @@ pub(crate) fn futex_wait(word: &AtomicU32, expected: u32, timeout: Duration) {
 
 /// Wakes every thread (of any process) sleeping on `word`.
 pub(crate) fn futex_wake(word: &AtomicU32) {
-    // SAFETY: FUTEX_WAKE only uses the word's address as a key; it neither reads
-    // nor writes memory through it.
+    // SAFETY: FUTEX_WAKE only uses the word's address as a key; it neither reads nor writes memory through it.
     unsafe {
         libc::syscall(
             libc::SYS_futex,
