@@ -86,8 +86,16 @@ impl<I: FromIBinder + ?Sized> Tracked<I> {
             Err(e) => return println!("{} was registered but cannot be used: {e}", self.name),
         };
         let mut state = self.state.lock();
-        state.generation += 1;
-        let generation = state.generation;
+        // The same registration can be announced twice (the replay of what was
+        // registered before we asked, and the daemon's own call): keep the first.
+        if state
+            .current
+            .as_ref()
+            .is_some_and(|c| c.as_binder() == *binder)
+        {
+            return;
+        }
+        let generation = state.generation + 1;
         let weak: Weak<Self> = Arc::downgrade(self);
         let on_death = DeathRecipient::new(move || {
             if let Some(tracked) = weak.upgrade() {
@@ -95,8 +103,9 @@ impl<I: FromIBinder + ?Sized> Tracked<I> {
             }
         });
         if binder.link_to_death(&on_death).is_err() {
-            return; // Dead already: a newer registration will come.
+            return; // Dead already (a late announcement): a newer registration will come.
         }
+        state.generation = generation;
         state.current = Some(service);
         if generation == 1 {
             println!("found {} through the service manager", self.name);
