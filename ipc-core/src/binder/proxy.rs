@@ -36,6 +36,7 @@ impl Proxy {
         token: Token,
         held: u32,
     ) -> Proxy {
+        conn.proxy_made();
         Proxy {
             conn,
             owner,

@@ -466,6 +466,7 @@ pub(crate) fn proxy_dropped(proxy: &Proxy) {
             &[],
         );
     }
+    proxy.conn.proxy_gone();
     proxy.conn.close_if_idle();
 }
 

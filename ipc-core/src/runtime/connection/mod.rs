@@ -8,7 +8,7 @@ use std::collections::{HashMap, VecDeque};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use parking_lot::{Condvar, Mutex};
@@ -85,6 +85,8 @@ pub(crate) struct Connection {
     pub(crate) needs_rearm: AtomicBool,
     /// The peer gave references back: see whether the connection is idle.
     check_idle: AtomicBool,
+    /// Proxies that reach the peer through this connection.
+    live_proxies: AtomicUsize,
     /// Reading is paused until this object's oneway queue has room again.
     paused: Mutex<Option<Arc<super::nodes::OnewayQueue>>>,
 }
@@ -131,6 +133,7 @@ impl Connection {
             dead: AtomicBool::new(false),
             needs_rearm: AtomicBool::new(false),
             check_idle: AtomicBool::new(false),
+            live_proxies: AtomicUsize::new(0),
             paused: Mutex::new(None),
         })
     }
@@ -144,10 +147,20 @@ impl Connection {
             return;
         }
         let rt = runtime();
-        if rt.nodes.held_by(self.id) || !super::proxies_of(self).is_empty() {
+        if self.live_proxies.load(Ordering::Acquire) > 0 || rt.nodes.held_by(self.id) {
             return;
         }
         self.close("");
+    }
+
+    /// A proxy through this connection was made.
+    pub(crate) fn proxy_made(&self) {
+        self.live_proxies.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// A proxy through this connection went away.
+    pub(crate) fn proxy_gone(&self) {
+        self.live_proxies.fetch_sub(1, Ordering::AcqRel);
     }
 
     pub(crate) fn is_dead(&self) -> bool {
