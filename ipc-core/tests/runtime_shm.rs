@@ -12,18 +12,7 @@ fn a_peer_corrupting_the_ring_indices_is_cut_off() {
     use std::sync::atomic::{AtomicU32, AtomicU64};
 
     let _w = Watchdog::new("hostile-ring", 60);
-    let path = socket_path("hostile-ring");
-    let log = std::env::temp_dir().join(format!("ipc-rt-{}-ring.log", std::process::id()));
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args(["--exact", "child_main", "--nocapture", "--test-threads=1"])
-        .env("IPC_TEST_ROLE", "server")
-        .env("IPC_TEST_SOCKET", &path)
-        .env("RUST_LOG", "warn")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::fs::File::create(&log).unwrap());
-    let mut child = ChildProc(cmd.spawn().unwrap(), Some(path.clone()));
-    wait_ready(&mut child);
+    let (_child, path, log) = server_with_log("hostile-ring", &[]);
     let good = ipc_core::connect(&path).unwrap();
 
     const RING: usize = 4096;

@@ -358,17 +358,7 @@ fn server(name: &str, threads: usize) -> (ChildProc, SpIBinder) {
         &path,
         &[("IPC_TEST_THREADS", threads.to_string())],
     );
-    let mut out = child.0.stdout.take().unwrap();
-    let mut seen = Vec::new();
-    let mut byte = [0u8; 1];
-    while !String::from_utf8_lossy(&seen).contains("ready") {
-        assert_eq!(
-            out.read(&mut byte).unwrap(),
-            1,
-            "server exited before it was ready"
-        );
-        seen.push(byte[0]);
-    }
+    wait_ready(&mut child);
     let binder = ipc_core::connect(&path).unwrap();
     let pid = child.0.id() as i32;
     let info = ipc_core::runtime::connections().into_iter().find(|c| c.pid == pid).expect("a connection to the server");
@@ -773,7 +763,9 @@ fn fds_do_not_leak_in_the_receiver() {
             i.to_string()
         );
     }
-    assert_eq!(stats(&root).0, fds);
+    // No growth (the baseline may still include the handshake thread's memfd).
+    let after = stats(&root).0;
+    assert!(after <= fds, "the server kept descriptors: {after} open, {fds} before");
 }
 
 #[test]
@@ -926,19 +918,7 @@ mod raw {
 fn misbehaving_peers_are_cut_off_and_everyone_else_is_served() {
     use std::os::unix::net::UnixStream;
     let _w = Watchdog::new("hostile", 60);
-    let path = socket_path("hostile");
-    let log = std::env::temp_dir().join(format!("ipc-rt-{}-{TRANSPORT}-hostile.log", std::process::id()));
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args(["--exact", "child_main", "--nocapture", "--test-threads=1"])
-        .env("IPC_TEST_ROLE", "server")
-        .env("IPC_TEST_SOCKET", &path)
-        .env("BINDER_IPC_TRANSPORT", TRANSPORT)
-        .env("RUST_LOG", "warn")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::fs::File::create(&log).unwrap());
-    let mut child = ChildProc(cmd.spawn().unwrap(), Some(path.clone()));
-    wait_ready(&mut child);
+    let (_child, path, log) = server_with_log("hostile", &[]);
     let good = ipc_core::connect(&path).unwrap();
 
     // Garbage instead of a hello.
