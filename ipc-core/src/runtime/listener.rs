@@ -123,6 +123,8 @@ impl ListenerInner {
         let listener = self.clone();
         let spawned = std::thread::Builder::new()
             .name("binder-handshake".into())
+            // It only reads a hello and writes one: a small stack keeps the cap cheap.
+            .stack_size(256 * 1024)
             .spawn(move || {
                 let result = Connection::handshake_as_server(
                     stream,
@@ -141,9 +143,9 @@ impl ListenerInner {
 }
 
 /// The most handshakes in progress from one uid.
-pub(crate) const MAX_PENDING_PER_UID: usize = 32;
+pub(crate) const MAX_PENDING_PER_UID: usize = 128;
 /// The most handshakes in progress in all.
-pub(crate) const MAX_PENDING: usize = 128;
+pub(crate) const MAX_PENDING: usize = 512;
 
 #[derive(Default)]
 struct Pending {
