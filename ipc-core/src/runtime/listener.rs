@@ -100,9 +100,11 @@ impl ListenerInner {
 
     /// Runs the handshake of an accepted connection on a thread of its own, so a
     /// peer that connects and says nothing holds that thread (for at most the
-    /// handshake deadline), never a pool thread. At most
-    /// [`MAX_PENDING_PER_UID`] handshakes per uid and [`MAX_PENDING`] in all run at
-    /// once; a connection beyond that is closed at once.
+    /// handshake deadline), never a pool thread. At most [`MAX_PENDING_PER_UID`]
+    /// handshakes per uid and [`MAX_PENDING`] in all run at once; connections beyond
+    /// that wait (each costs only its descriptor), per uid so that one uid's flood
+    /// cannot hold up another's, and start as running handshakes end. Only a uid with
+    /// [`MAX_WAITING_PER_UID`] connections already waiting has new ones dropped.
     pub(crate) fn handshake(self: &Arc<Self>, stream: UnixStream) {
         let uid =
             match nix::sys::socket::getsockopt(&stream, nix::sys::socket::sockopt::PeerCredentials)
@@ -112,20 +114,33 @@ impl ListenerInner {
             };
         {
             let mut pending = PENDING.lock();
-            let from_uid = pending.by_uid.get(&uid).copied().unwrap_or(0);
-            if from_uid >= MAX_PENDING_PER_UID || pending.total >= MAX_PENDING {
-                tracing::warn!(uid, "too many handshakes in progress; connection dropped");
+            if !pending.may_start(uid) {
+                let waiting = pending.waiting.entry(uid).or_default();
+                if waiting.len() >= MAX_WAITING_PER_UID {
+                    tracing::warn!(
+                        uid,
+                        "too many connections waiting for a handshake; connection dropped"
+                    );
+                } else {
+                    waiting.push_back((self.clone(), stream));
+                }
                 return;
             }
-            pending.total += 1;
-            *pending.by_uid.entry(uid).or_insert(0) += 1;
+            pending.start(uid);
         }
-        let listener = self.clone();
-        let spawned = std::thread::Builder::new()
-            .name("binder-handshake".into())
-            // It only reads a hello and writes one: a small stack keeps the cap cheap.
-            .stack_size(256 * 1024)
-            .spawn(move || {
+        spawn_handshakes(self.clone(), stream, uid);
+    }
+}
+
+/// Runs handshakes on a new thread: this one, then any that waited for a slot.
+fn spawn_handshakes(listener: Arc<ListenerInner>, stream: UnixStream, uid: u32) {
+    let spawned = std::thread::Builder::new()
+        .name("binder-handshake".into())
+        // It only reads a hello and writes one: a small stack keeps the cap cheap.
+        .stack_size(256 * 1024)
+        .spawn(move || {
+            let mut next = Some((listener, stream, uid));
+            while let Some((listener, stream, uid)) = next {
                 let result = Connection::handshake_as_server(
                     stream,
                     listener.root.as_ref(),
@@ -134,11 +149,13 @@ impl ListenerInner {
                 if let Err(e) = result {
                     tracing::debug!(error = %e, "handshake failed");
                 }
-                handshake_done(uid);
-            });
-        if spawned.is_err() {
-            handshake_done(uid);
-        }
+                next = PENDING.lock().finish_and_take_next(uid);
+            }
+        });
+    if let Err(e) = spawned {
+        // The connection is dropped; give its slot back.
+        tracing::warn!(error = %e, "cannot spawn a handshake thread; connection dropped");
+        PENDING.lock().finish(uid);
     }
 }
 
@@ -146,26 +163,68 @@ impl ListenerInner {
 pub(crate) const MAX_PENDING_PER_UID: usize = 128;
 /// The most handshakes in progress in all.
 pub(crate) const MAX_PENDING: usize = 512;
+/// The most connections of one uid waiting for a handshake slot.
+pub(crate) const MAX_WAITING_PER_UID: usize = 4096;
+
+type Waiting = (Arc<ListenerInner>, UnixStream);
 
 #[derive(Default)]
 struct Pending {
     total: usize,
     by_uid: std::collections::HashMap<u32, usize>,
+    waiting: std::collections::HashMap<u32, std::collections::VecDeque<Waiting>>,
+}
+
+impl Pending {
+    fn may_start(&self, uid: u32) -> bool {
+        self.total < MAX_PENDING
+            && self.by_uid.get(&uid).copied().unwrap_or(0) < MAX_PENDING_PER_UID
+    }
+
+    fn start(&mut self, uid: u32) {
+        self.total += 1;
+        *self.by_uid.entry(uid).or_insert(0) += 1;
+    }
+
+    fn finish(&mut self, uid: u32) {
+        self.total = self.total.saturating_sub(1);
+        if let Some(n) = self.by_uid.get_mut(&uid) {
+            *n -= 1;
+            if *n == 0 {
+                self.by_uid.remove(&uid);
+            }
+        }
+    }
+
+    /// Ends handshake of `uid` and takes the next waiting connection that may start
+    /// now (the same uid first), counting it as started.
+    fn finish_and_take_next(&mut self, uid: u32) -> Option<(Arc<ListenerInner>, UnixStream, u32)> {
+        self.finish(uid);
+        let candidates: Vec<u32> = std::iter::once(uid)
+            .chain(self.waiting.keys().copied().filter(|u| *u != uid))
+            .collect();
+        for candidate in candidates {
+            if !self.may_start(candidate) {
+                continue;
+            }
+            let Some(queue) = self.waiting.get_mut(&candidate) else {
+                continue;
+            };
+            let Some((listener, stream)) = queue.pop_front() else {
+                continue;
+            };
+            if queue.is_empty() {
+                self.waiting.remove(&candidate);
+            }
+            self.start(candidate);
+            return Some((listener, stream, candidate));
+        }
+        None
+    }
 }
 
 static PENDING: std::sync::LazyLock<parking_lot::Mutex<Pending>> =
     std::sync::LazyLock::new(Default::default);
-
-fn handshake_done(uid: u32) {
-    let mut pending = PENDING.lock();
-    pending.total = pending.total.saturating_sub(1);
-    if let Some(n) = pending.by_uid.get_mut(&uid) {
-        *n -= 1;
-        if *n == 0 {
-            pending.by_uid.remove(&uid);
-        }
-    }
-}
 
 impl Drop for Listener {
     fn drop(&mut self) {

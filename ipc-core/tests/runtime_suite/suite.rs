@@ -1191,3 +1191,18 @@ fn silent_connections_do_not_stop_new_clients() {
         s.read_to_end(&mut buf).unwrap();
     }
 }
+
+#[test]
+fn a_connection_over_the_handshake_cap_waits_instead_of_being_dropped() {
+    let _w = Watchdog::new("handshake-cap", 60);
+    let (_server, root) = server("handshake-cap", 2);
+    // More silent connections from this uid than may be in a handshake at once
+    // (128): the next ones wait for a slot rather than being reset.
+    let silent: Vec<std::os::unix::net::UnixStream> = (0..140)
+        .map(|_| std::os::unix::net::UnixStream::connect(socket_path("handshake-cap")).unwrap())
+        .collect();
+    let fresh = ipc_core::connect(socket_path("handshake-cap")).unwrap();
+    assert_eq!(add_one(&fresh, 1), Ok(2));
+    assert_eq!(add_one(&root, 2), Ok(3));
+    drop(silent);
+}
