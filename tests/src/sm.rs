@@ -182,7 +182,7 @@ impl Spawn {
 
     /// Starts it. Both stdout and stderr lines are collected.
     pub fn start(mut self) -> Proc {
-        let mut child = self.cmd.spawn().expect("spawn a child");
+        let mut child = crate::exec::spawn(&mut self.cmd).expect("spawn a child");
         let (tx, lines) = mpsc::channel();
         let out = child.stdout.take().expect("stdout");
         let err = child.stderr.take().expect("stderr");

@@ -158,16 +158,18 @@ fn the_connection_limit_is_per_uid() {
     let dir = std::env::temp_dir().join(format!("rel-limit-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let copy = dir.join("rel-test-bin");
-    std::fs::copy(std::env::current_exe().unwrap(), &copy).unwrap();
-    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let out = std::process::Command::new(&copy)
-        .args(["--exact", "child_main", "--nocapture", "--test-threads=1"])
+    let copy = integration_tests::exec::copy_of_this_binary(&dir, "rel-test-bin");
+    let mut cmd = std::process::Command::new(&copy);
+    cmd.args(["--exact", "child_main", "--nocapture", "--test-threads=1"])
         .env("REL_ROLE", "hello_at_path")
         .env("REL_SOCKET", &server.path)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .uid(65534)
-        .gid(65534)
-        .output()
+        .gid(65534);
+    let out = integration_tests::exec::spawn(&mut cmd)
+        .and_then(|child| child.wait_with_output())
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     std::fs::remove_dir_all(&dir).unwrap();

@@ -104,11 +104,7 @@ fn the_service_manager_refuses_an_unsafe_runtime_directory() {
 
 /// Runs a child of (a world-executable copy of) this test binary as uid 65534.
 fn run_as_nobody(dir: &Path, role: &str, env: &[(&str, String)]) -> String {
-    let copy = dir.join("rel-test-bin");
-    if !copy.exists() {
-        std::fs::copy(std::env::current_exe().unwrap(), &copy).unwrap();
-        std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
+    let copy = integration_tests::exec::copy_of_this_binary(dir, "rel-test-bin");
     let mut cmd = Command::new(&copy);
     cmd.args(["--exact", "child_main", "--nocapture", "--test-threads=1"])
         .env("REL_ROLE", role)
@@ -120,7 +116,9 @@ fn run_as_nobody(dir: &Path, role: &str, env: &[(&str, String)]) -> String {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out = cmd.output().unwrap();
+    let out = integration_tests::exec::spawn(&mut cmd)
+        .and_then(|child| child.wait_with_output())
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success() && text.contains(&format!("uid={NOBODY}")),

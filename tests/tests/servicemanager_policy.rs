@@ -19,11 +19,7 @@ fn child_main() {
 fn as_nobody(scratch: &Scratch, ops: &str) -> String {
     // The test binary may sit where uid 65534 cannot reach; run a copy from the
     // scratch directory, which the test made world-readable.
-    let copy = scratch.path().join("client-bin");
-    if !copy.exists() {
-        std::fs::copy(std::env::current_exe().unwrap(), &copy).unwrap();
-        std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
+    let copy = integration_tests::exec::copy_of_this_binary(scratch.path(), "client-bin");
     let client: Proc = Spawn::role("policy_client")
         .env("SM_TEST_SOCKET", scratch.socket())
         .env("SM_TEST_OPS", ops)
