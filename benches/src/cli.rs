@@ -135,7 +135,7 @@ fn run_server(side: Side) -> Result<()> {
         Ok(())
     };
     match side.system {
-        System::Raw => raw::serve(side.raw.context("--raw")?, &side.path, ready),
+        System::Raw => raw::serve(side.raw.context("--raw")?, &side.path, side.size, ready),
         System::Ours => ours::serve(side.mode.context("--mode")?, &side.path, ready),
         System::Peer => peer::serve(&side.path, ready),
     }
@@ -147,7 +147,14 @@ fn run_client(side: Side) -> Result<()> {
     let (warmup, iters, path) = (side.warmup, side.iters, &side.path);
     let go = child::ready_then_wait_for_go;
     let m = match side.system {
-        System::Raw => raw::client(side.raw.context("--raw")?, path, warmup, iters, go)?,
+        System::Raw => raw::client(
+            side.raw.context("--raw")?,
+            path,
+            side.size,
+            warmup,
+            iters,
+            go,
+        )?,
         System::Ours => ours::client(
             side.mode.context("--mode")?,
             path,
@@ -161,6 +168,22 @@ fn run_client(side: Side) -> Result<()> {
     };
     println!("{}", m.to_line());
     Ok(())
+}
+
+/// Big payloads get fewer calls, so that a run stays around a minute.
+fn big_payload(mut row: Plan) -> Plan {
+    let iters = row.side.iters;
+    let calls = match row.side.size {
+        s if s >= 16 << 20 => (iters / 100).max(1),
+        s if s >= 1 << 20 => (iters / 4).max(1),
+        _ => iters,
+    };
+    if calls < iters {
+        row.side.iters = calls;
+        row.side.warmup = (calls / 10).max(2);
+        row.note = format!("fewer calls ({calls}): big payload");
+    }
+    row
 }
 
 /// The rows of a run, in report order.
@@ -202,6 +225,18 @@ fn plan(iters: u64, pin: bool) -> Vec<Plan> {
             },
         ));
     }
+    // The floor of the big echo_bytes rows: the payload copied through shared
+    // memory and nothing else.
+    for size in [64 << 10, 1 << 20] {
+        rows.push(big_payload(one(
+            "raw_spin",
+            Side {
+                raw: Some(RawKind::Spin),
+                size,
+                ..side(System::Raw, "raw.page")
+            },
+        )));
+    }
     let ours = |mode, call| Side {
         mode: Some(mode),
         call: Some(call),
@@ -211,25 +246,13 @@ fn plan(iters: u64, pin: bool) -> Vec<Plan> {
         rows.push(one("echo_int", ours(mode, Call::EchoInt)));
     }
     for size in [0, 64, 4 << 10, 64 << 10, 1 << 20, 16 << 20] {
-        // Big payloads: fewer calls, so that a run stays around a minute.
-        let calls = match size {
-            s if s >= 16 << 20 => (iters / 100).max(1),
-            s if s >= 1 << 20 => (iters / 4).max(1),
-            _ => iters,
-        };
-        let mut row = one(
+        rows.push(big_payload(one(
             "echo_bytes",
             Side {
                 size,
-                iters: calls,
-                warmup: (calls / 10).max(2),
                 ..ours(Mode::ShmSpin, Call::EchoBytes)
             },
-        );
-        if calls < iters {
-            row.note = format!("fewer calls ({calls}): big payload");
-        }
-        rows.push(row);
+        )));
     }
     let mut oneway = one("oneway", ours(Mode::ShmSpin, Call::Oneway));
     oneway.note = "latency = time to send; calls/s until all delivered".to_owned();

@@ -4,9 +4,17 @@
 //! * `raw_futex`: a 4-byte message in a shared page; each side publishes it with a
 //!   sequence number, `FUTEX_WAKE`s the peer and sleeps in `FUTEX_WAIT` (no spinning).
 //! * `raw_spin`: the same page, both sides spinning on the sequence number.
+//! * `raw_spin` with a payload bigger than 4 bytes (`--size`): the floor of
+//!   `echo_bytes`. The client copies its buffer into a shared request area; the
+//!   server copies the request out into a buffer of its own and that buffer into a
+//!   shared reply area; the client copies the reply out. Four copies of the payload
+//!   per round trip (one in and one out each way) and nothing else: what any design
+//!   that moves bytes through shared memory pays, with no framing, marshaling,
+//!   allocation or wake-up on top.
 //!
 //! The shared page holds the request (sequence at 0, payload at 4) and the reply
-//! (sequence at 64, payload at 68) on separate cache lines.
+//! (sequence at 64, payload at 68) on separate cache lines; bulk payloads go in two
+//! areas after the first page.
 
 use std::io::{Read, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
@@ -17,7 +25,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, bail};
 
 use crate::measure::{self, Measurement};
-use crate::sys::{SharedPage, futex_wait, futex_wake};
+use crate::sys::{PAGE_LEN, SharedPage, futex_wait, futex_wake};
 
 const REQ_SEQ: usize = 0;
 const REQ_DATA: usize = 4;
@@ -40,6 +48,7 @@ pub(crate) enum RawKind {
 pub(crate) fn serve(
     kind: RawKind,
     path: &Path,
+    size: usize,
     on_ready: impl FnOnce() -> Result<()>,
 ) -> Result<()> {
     match kind {
@@ -56,14 +65,20 @@ pub(crate) fn serve(
             }
         }
         RawKind::Futex | RawKind::Spin => {
-            let page = SharedPage::create(path)?;
+            let page = SharedPage::create(path, region_len(size))?;
             on_ready()?;
             let (req_seq, rep_seq) = (page.u32_at(REQ_SEQ), page.u32_at(REP_SEQ));
             let mut seen = 0;
+            let mut own = vec![0u8; bulk(size)];
             loop {
                 seen = wait_for_change(kind, req_seq, seen, None)?;
-                let v = page.u32_at(REQ_DATA).load(SeqCst);
-                page.u32_at(REP_DATA).store(v, SeqCst);
+                if own.is_empty() {
+                    let v = page.u32_at(REQ_DATA).load(SeqCst);
+                    page.u32_at(REP_DATA).store(v, SeqCst);
+                } else {
+                    page.copy_out(PAGE_LEN, &mut own);
+                    page.copy_in(PAGE_LEN + size, &own);
+                }
                 rep_seq.store(seen, SeqCst);
                 if kind == RawKind::Futex {
                     futex_wake(rep_seq);
@@ -77,6 +92,7 @@ pub(crate) fn serve(
 pub(crate) fn client(
     kind: RawKind,
     path: &Path,
+    size: usize,
     warmup: u64,
     iters: u64,
     on_warm: impl FnOnce() -> Result<()>,
@@ -97,13 +113,19 @@ pub(crate) fn client(
             )
         }
         RawKind::Futex | RawKind::Spin => {
-            let page = SharedPage::open(path)?;
+            let page = SharedPage::open(path, region_len(size))?;
             let (req_seq, rep_seq) = (page.u32_at(REQ_SEQ), page.u32_at(REP_SEQ));
             let mut seq = 0u32;
+            let mut out = vec![0u8; bulk(size)];
+            let mut back = vec![0u8; bulk(size)];
             measure::run(
                 warmup,
                 iters,
                 |i| {
+                    if !out.is_empty() {
+                        out[..4].copy_from_slice(&(i as u32).to_le_bytes());
+                        page.copy_in(PAGE_LEN, &out);
+                    }
                     page.u32_at(REQ_DATA).store(i as u32, SeqCst);
                     seq = seq.wrapping_add(1);
                     req_seq.store(seq, SeqCst);
@@ -115,12 +137,30 @@ pub(crate) fn client(
                     while seen != seq {
                         seen = wait_for_change(kind, rep_seq, seen, Some(deadline))?;
                     }
-                    check(page.u32_at(REP_DATA).load(SeqCst), i as u32)
+                    if back.is_empty() {
+                        return check(page.u32_at(REP_DATA).load(SeqCst), i as u32);
+                    }
+                    page.copy_out(PAGE_LEN + size, &mut back);
+                    if back != out {
+                        bail!("bulk echo {i} came back different");
+                    }
+                    Ok(())
                 },
                 on_warm,
             )
         }
     }
+}
+
+/// The bytes of a bulk payload of `size`: none for the 4-byte word rows.
+fn bulk(size: usize) -> usize {
+    if size > 4 { size } else { 0 }
+}
+
+/// The shared region for payloads of `size`: the word page, then request and reply
+/// areas.
+fn region_len(size: usize) -> usize {
+    PAGE_LEN + 2 * bulk(size)
 }
 
 /// Waits until `word` differs from `old` and returns the new value: sleeping on the

@@ -64,5 +64,13 @@ fn every_kind_of_row_runs_and_prints_json() {
             );
         }
     }
-    assert_eq!(rows.len(), 3 + 3 + 1 + 1 + 4 + 2, "{stdout}");
+    // The bulk floor rows: raw_spin at 64 KiB and 1 MiB.
+    for size in [65536, 1048576] {
+        assert!(
+            rows.iter().any(|r| r.contains("\"bench\": \"raw_spin\"")
+                && r.contains(&format!("\"size\": {size},"))),
+            "no raw_spin row of {size} bytes in {stdout}"
+        );
+    }
+    assert_eq!(rows.len(), 3 + 2 + 3 + 1 + 1 + 4 + 2, "{stdout}");
 }

@@ -34,7 +34,9 @@ pub use binder::{
     FIRST_CALL_TRANSACTION, FLAG_ONEWAY, FromIBinder, Interface, LAST_CALL_TRANSACTION, Remotable,
     SpIBinder, Strong, TransactionCode, TransactionFlags,
 };
-pub use parcel::{Parcel, ParcelFileDescriptor, Parcelable, ParcelableHolder, ParcelableMetadata};
+pub use parcel::{
+    ByteArrayAt, Parcel, ParcelFileDescriptor, Parcelable, ParcelableHolder, ParcelableMetadata,
+};
 pub use runtime::{
     calling_gid, calling_pid, calling_uid, connect, join_thread_pool, serve, serve_listener,
     set_max_threads, start_thread_pool,

@@ -64,6 +64,10 @@ impl IEverything for Everything {
         *b = a.map(|a| a.iter().map(|v| v + 1).collect());
         Ok(a.map(<[i32]>::to_vec))
     }
+    fn nullableBytes(&self, a: Option<&[u8]>, b: &[u8]) -> BinderResult<Option<Vec<u8>>> {
+        // Both borrowed in place from the request: `a` then `b`, or nothing.
+        Ok(a.map(|a| [a, b].concat()))
+    }
     fn fixed(&self, m: &[[i32; 3]; 2], f: &mut [i64; 4]) -> BinderResult<[[i32; 3]; 2]> {
         *f = [1, 2, 3, 4];
         Ok([m[1], m[0]])

@@ -73,6 +73,14 @@ fn arrays_lists_and_fixed_arrays_with_out_and_inout() {
     assert_eq!(p.nullableArrays(None, &mut b), Ok(None));
     assert_eq!(b, None);
 
+    // `in byte[]` reaches the service as a slice of the request itself.
+    assert_eq!(
+        p.nullableBytes(Some(&[1, 2, 3]), &[4, 5]),
+        Ok(Some(vec![1, 2, 3, 4, 5]))
+    );
+    assert_eq!(p.nullableBytes(None, &[4, 5]), Ok(None));
+    assert_eq!(p.nullableBytes(Some(&[]), &[]), Ok(Some(vec![])));
+
     let mut f = [0i64; 4];
     assert_eq!(
         p.fixed(&[[1, 2, 3], [4, 5, 6]], &mut f),

@@ -70,6 +70,14 @@ pub(crate) const fn pad4(len: usize) -> usize {
     (len + 3) & !3
 }
 
+/// Where a byte array lies in a parcel's data: see
+/// [`Parcel::read_byte_array_in_place`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteArrayAt {
+    start: usize,
+    len: usize,
+}
+
 /// A marshaling buffer: bytes laid out like Android's Parcel, plus the binder objects
 /// and file descriptors they refer to.
 ///
@@ -381,6 +389,27 @@ impl Parcel {
             None => Ok(None),
             Some(len) => self.take_padded(len).map(|bytes| Some(bytes.to_vec())),
         }
+    }
+
+    /// Reads past a byte array written by [`Parcel::write_byte_array`] without
+    /// copying it, returning where its bytes lie (`None` for a null array); borrow
+    /// them with [`Parcel::byte_array_at`]. Server stubs hand an `in byte[]`
+    /// argument to the service this way, as a slice of the request itself.
+    pub fn read_byte_array_in_place(&mut self) -> Result<Option<ByteArrayAt>> {
+        match self.read_count(1)? {
+            None => Ok(None),
+            Some(len) => {
+                let start = self.pos;
+                self.take_padded(len)?;
+                Ok(Some(ByteArrayAt { start, len }))
+            }
+        }
+    }
+
+    /// The bytes of an array found by [`Parcel::read_byte_array_in_place`] on this
+    /// parcel (empty if the data has since shrunk below it).
+    pub fn byte_array_at(&self, at: ByteArrayAt) -> &[u8] {
+        self.data.get(at.start..at.start + at.len).unwrap_or(&[])
     }
 
     // ---- typed access ------------------------------------------------------------

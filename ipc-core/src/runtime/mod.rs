@@ -56,7 +56,9 @@ pub struct Config {
     /// How long a thread waiting for data on a ring spins before it sleeps on the
     /// futex (0: sleep at once). Default 20 µs.
     pub spin: std::time::Duration,
-    /// The size of each ring of a connection this process opens. Default 256 KiB.
+    /// The size of each ring of a connection this process opens. Default 1 MiB
+    /// (what Android gives a process for all its incoming transactions), so a
+    /// transaction of up to about that size goes through in one pass.
     pub ring_size: usize,
     /// The largest transaction (parcel bytes) this process sends or accepts; the
     /// smaller of the two peers' limits applies. Default 64 MiB.
@@ -80,7 +82,7 @@ impl Default for Config {
         Config {
             transport: TransportKind::SharedMemory,
             spin: std::time::Duration::from_micros(20),
-            ring_size: 256 * 1024,
+            ring_size: 1024 * 1024,
             max_transaction_size: crate::DEFAULT_MAX_TRANSACTION_SIZE,
             max_pending_oneway: 1024,
             send_timeout: std::time::Duration::from_secs(10),

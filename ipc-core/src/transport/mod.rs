@@ -93,6 +93,17 @@ pub(crate) trait Transport: Send + Sync + std::fmt::Debug {
         false
     }
 
+    /// Waits up to `timeout` for incoming bytes, sleeping rather than spinning once
+    /// the spin budget is spent; `true` if some arrived (or the peer hung up, which
+    /// the next `recv` reports). Used for the rest of a frame whose beginning has
+    /// arrived. Only called by the reader-role holder.
+    fn wait_for_data(&self, timeout: std::time::Duration) -> bool {
+        use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+        let ms = u16::try_from(timeout.as_millis()).unwrap_or(u16::MAX);
+        let mut fds = [PollFd::new(self.poll_fd(), PollFlags::POLLIN)];
+        matches!(poll(&mut fds, PollTimeout::from(ms)), Ok(n) if n > 0)
+    }
+
     /// Wakes a thread sleeping in `recv` so it re-checks the peer's liveness.
     fn wake_reader(&self) {}
 

@@ -72,6 +72,10 @@ const READING: u32 = 0;
 const SLEEPING: u32 = 1;
 const DOORBELL: u32 = 2;
 
+/// A frame bigger than the free space is published in steps of at most this many
+/// bytes.
+const STREAM_STEP: usize = 64 * 1024;
+
 /// How long a futex sleep lasts before the socket is checked for a hang-up.
 const LIVENESS_CHECK: Duration = Duration::from_millis(200);
 
@@ -505,7 +509,9 @@ impl ShmTransport {
                 self.wait_for_room(*head)?;
                 continue;
             }
-            let n = free.min(frame.len() - written);
+            // Publish in steps so the consumer copies out one step while we copy
+            // in the next: the two copies overlap instead of taking turns.
+            let n = free.min(frame.len() - written).min(STREAM_STEP);
             self.copy_to_ring(*head, &frame[written..written + n]);
             *head += n as u64;
             written += n;
@@ -634,6 +640,44 @@ impl Transport for ShmTransport {
             .store(READING, SeqCst);
         let tail = side.tail;
         self.spin_until(|| self.available(tail).map_or(true, |a| a > 0))
+    }
+
+    fn wait_for_data(&self, timeout: Duration) -> bool {
+        let Some(side) = self.recv.try_lock() else {
+            return false;
+        };
+        if !side.spill.is_empty() {
+            return true;
+        }
+        let state = self.region.u32_at(self.rx.control + CONSUMER_STATE);
+        state.store(READING, SeqCst);
+        let tail = side.tail;
+        let ready = || self.available(tail).map_or(true, |a| a > 0);
+        if self.spin_until(ready) {
+            return true;
+        }
+        // The same sleep as a blocking `recv`, bounded: the producer sees
+        // `SLEEPING` and wakes the futex (see the module docs).
+        let deadline = Instant::now() + timeout;
+        let seq = self.region.u32_at(self.rx.control + DATA_SEQ);
+        loop {
+            let seen = seq.load(SeqCst);
+            state.store(SLEEPING, SeqCst);
+            if ready() || self.closed.load(SeqCst) {
+                state.store(READING, SeqCst);
+                return true;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                state.store(READING, SeqCst);
+                return false;
+            }
+            futex_wait(seq, seen, (deadline - now).min(LIVENESS_CHECK));
+            state.store(READING, SeqCst);
+            if ready() || self.peer_hung_up() {
+                return true;
+            }
+        }
     }
 
     fn wake_reader(&self) {

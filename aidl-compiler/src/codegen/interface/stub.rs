@@ -93,7 +93,24 @@ fn stub_arm(m: &MethodInfo, w: &mut Writer) {
         } else {
             "data.read()?".to_string()
         };
+        let in_place_bytes = matches!(&a.ty, Ty::Array(inner) if **inner == Ty::Byte);
         match a.dir {
+            // `in byte[]`: the service borrows the bytes where they lie in the
+            // request (no copy, no allocation).
+            Direction::In if in_place_bytes && a.nullable => {
+                w.line(format!(
+                    "let {} = data.read_byte_array_in_place()?;",
+                    a.name
+                ));
+                call_args.push(format!("{}.map(|at| data.byte_array_at(at))", a.name));
+            }
+            Direction::In if in_place_bytes => {
+                w.line(format!(
+                    "let {} = data.read_byte_array_in_place()?.ok_or(::ipc_core::StatusCode::UNEXPECTED_NULL)?;",
+                    a.name
+                ));
+                call_args.push(format!("data.byte_array_at({})", a.name));
+            }
             Direction::In => {
                 w.line(format!("let {}: {} = {read};", a.name, a.owned));
                 let by_ref = !(a.ty.is_primitive() || a.sig == a.owned);

@@ -474,6 +474,33 @@ fn byte_arrays_are_packed_and_padded() {
 }
 
 #[test]
+fn byte_arrays_read_in_place_borrow_the_parcel() {
+    let mut parcel = Parcel::new();
+    parcel.write_byte_array(Some(&[9, 8, 7])).unwrap();
+    parcel.write_byte_array(None).unwrap();
+    parcel.write(&5i32).unwrap();
+    parcel.set_data_position(0).unwrap();
+    let at = parcel.read_byte_array_in_place().unwrap().unwrap();
+    assert_eq!(parcel.read_byte_array_in_place(), Ok(None));
+    // The position moved past each array and its padding, as a copying read would.
+    assert_eq!(parcel.read::<i32>(), Ok(5));
+    assert_eq!(parcel.byte_array_at(at), [9, 8, 7]);
+    // A length past the data, and a negative one, are errors, not slices.
+    let mut short = Parcel::from_bytes(&cat(&[&words(&[8]), &[1, 2, 3, 4]]));
+    assert_eq!(
+        short.read_byte_array_in_place(),
+        Err(StatusCode::NOT_ENOUGH_DATA)
+    );
+    let mut negative = Parcel::from_bytes(&words(&[-2]));
+    assert_eq!(
+        negative.read_byte_array_in_place(),
+        Err(StatusCode::BAD_VALUE)
+    );
+    // A location from a bigger parcel is empty here, not a panic.
+    assert_eq!(Parcel::new().byte_array_at(at), [0u8; 0]);
+}
+
+#[test]
 fn string_arrays_and_nullable_elements() {
     check(
         &vec!["a".to_string(), String::new()],

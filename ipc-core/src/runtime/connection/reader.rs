@@ -32,6 +32,10 @@ pub(super) const READ_BUF: usize = 64 * 1024;
 /// `READ_BUF`) go through the shared read buffer.
 const BIG_FRAME: usize = READ_BUF;
 
+/// How long a reader waits for the rest of a frame before handing the connection
+/// back to the poller.
+const MID_FRAME_WAIT: std::time::Duration = std::time::Duration::from_millis(50);
+
 impl ReadBuf {
     /// Resets the buffer when it is empty.
     fn compact(&mut self) {
@@ -228,11 +232,12 @@ impl Connection {
                 }
                 Ok(_) => {}
                 // Half a frame is here and the sender is still writing the rest:
-                // wait for it a little rather than go back to the poller.
+                // wait for it (a bounded time, so a peer that stops mid-frame
+                // cannot hold a pool thread) rather than go back to the poller.
                 Err(e)
                     if e.kind() == std::io::ErrorKind::WouldBlock
                         && (rb.big.is_some() || rb.end > rb.start)
-                        && self.transport.spin_for_data() => {}
+                        && self.transport.wait_for_data(MID_FRAME_WAIT) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return works,
                 Err(e) => {
                     self.close(&format!("receive failed: {e}"));

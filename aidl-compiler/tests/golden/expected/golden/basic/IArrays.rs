@@ -315,8 +315,10 @@ impl ::ipc_core::Remotable for BnArrays {
         match code {
             transactions::bytes => {
                 data.enforce_interface(DESCRIPTOR)?;
-                let b: Vec<u8> = data.read()?;
-                let result = service.bytes(&b);
+                let b = data
+                    .read_byte_array_in_place()?
+                    .ok_or(::ipc_core::StatusCode::UNEXPECTED_NULL)?;
+                let result = service.bytes(data.byte_array_at(b));
                 reply_with(reply, result, |reply, ret| reply.write(&ret))
             }
             transactions::ints => {

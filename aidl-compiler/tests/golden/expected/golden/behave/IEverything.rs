@@ -43,6 +43,11 @@ pub trait IEverything: ::ipc_core::Interface {
         a: Option<&[i32]>,
         b: &mut Option<Vec<i32>>,
     ) -> ::ipc_core::BinderResult<Option<Vec<i32>>>;
+    fn nullableBytes(
+        &self,
+        a: Option<&[u8]>,
+        b: &[u8],
+    ) -> ::ipc_core::BinderResult<Option<Vec<u8>>>;
     fn fixed(&self, m: &[[i32; 3]; 2], f: &mut [i64; 4])
     -> ::ipc_core::BinderResult<[[i32; 3]; 2]>;
     fn parcelables(
@@ -91,17 +96,18 @@ pub mod transactions {
     pub const arrays: ::ipc_core::TransactionCode = ::ipc_core::FIRST_CALL_TRANSACTION + 3;
     pub const lists: ::ipc_core::TransactionCode = ::ipc_core::FIRST_CALL_TRANSACTION + 4;
     pub const nullableArrays: ::ipc_core::TransactionCode = ::ipc_core::FIRST_CALL_TRANSACTION + 5;
-    pub const fixed: ::ipc_core::TransactionCode = ::ipc_core::FIRST_CALL_TRANSACTION + 6;
-    pub const parcelables: ::ipc_core::TransactionCode = ::ipc_core::FIRST_CALL_TRANSACTION + 7;
-    pub const unions: ::ipc_core::TransactionCode = ::ipc_core::FIRST_CALL_TRANSACTION + 8;
-    pub const enums: ::ipc_core::TransactionCode = ::ipc_core::FIRST_CALL_TRANSACTION + 9;
-    pub const interfaces: ::ipc_core::TransactionCode = ::ipc_core::FIRST_CALL_TRANSACTION + 10;
-    pub const echoCallback: ::ipc_core::TransactionCode = ::ipc_core::FIRST_CALL_TRANSACTION + 11;
-    pub const binders: ::ipc_core::TransactionCode = ::ipc_core::FIRST_CALL_TRANSACTION + 12;
-    pub const fds: ::ipc_core::TransactionCode = ::ipc_core::FIRST_CALL_TRANSACTION + 13;
-    pub const fail: ::ipc_core::TransactionCode = ::ipc_core::FIRST_CALL_TRANSACTION + 14;
-    pub const fire: ::ipc_core::TransactionCode = ::ipc_core::FIRST_CALL_TRANSACTION + 15;
-    pub const fired: ::ipc_core::TransactionCode = ::ipc_core::FIRST_CALL_TRANSACTION + 16;
+    pub const nullableBytes: ::ipc_core::TransactionCode = ::ipc_core::FIRST_CALL_TRANSACTION + 6;
+    pub const fixed: ::ipc_core::TransactionCode = ::ipc_core::FIRST_CALL_TRANSACTION + 7;
+    pub const parcelables: ::ipc_core::TransactionCode = ::ipc_core::FIRST_CALL_TRANSACTION + 8;
+    pub const unions: ::ipc_core::TransactionCode = ::ipc_core::FIRST_CALL_TRANSACTION + 9;
+    pub const enums: ::ipc_core::TransactionCode = ::ipc_core::FIRST_CALL_TRANSACTION + 10;
+    pub const interfaces: ::ipc_core::TransactionCode = ::ipc_core::FIRST_CALL_TRANSACTION + 11;
+    pub const echoCallback: ::ipc_core::TransactionCode = ::ipc_core::FIRST_CALL_TRANSACTION + 12;
+    pub const binders: ::ipc_core::TransactionCode = ::ipc_core::FIRST_CALL_TRANSACTION + 13;
+    pub const fds: ::ipc_core::TransactionCode = ::ipc_core::FIRST_CALL_TRANSACTION + 14;
+    pub const fail: ::ipc_core::TransactionCode = ::ipc_core::FIRST_CALL_TRANSACTION + 15;
+    pub const fire: ::ipc_core::TransactionCode = ::ipc_core::FIRST_CALL_TRANSACTION + 16;
+    pub const fired: ::ipc_core::TransactionCode = ::ipc_core::FIRST_CALL_TRANSACTION + 17;
 }
 
 /// Client side of `IEverything`: marshals each call into a transaction.
@@ -219,6 +225,20 @@ impl IEverything for BpEverything {
         let mut reply = self.call(transactions::nullableArrays, data)?;
         let ret: Option<Vec<i32>> = reply.read()?;
         reply.read_onto(b)?;
+        Ok(ret)
+    }
+
+    fn nullableBytes(
+        &self,
+        a: Option<&[u8]>,
+        b: &[u8],
+    ) -> ::ipc_core::BinderResult<Option<Vec<u8>>> {
+        let mut data = ::ipc_core::Parcel::new();
+        data.write_interface_token(DESCRIPTOR)?;
+        data.write(&a)?;
+        data.write(b)?;
+        let mut reply = self.call(transactions::nullableBytes, data)?;
+        let ret: Option<Vec<u8>> = reply.read()?;
         Ok(ret)
     }
 
@@ -444,8 +464,10 @@ impl ::ipc_core::Remotable for BnEverything {
                 let mut doubled: Vec<i32> = Default::default();
                 data.resize_out_vec(&mut doubled)?;
                 let mut strs: Vec<String> = data.read()?;
-                let bytes: Vec<u8> = data.read()?;
-                let result = service.arrays(&a, &mut doubled, &mut strs, &bytes);
+                let bytes = data
+                    .read_byte_array_in_place()?
+                    .ok_or(::ipc_core::StatusCode::UNEXPECTED_NULL)?;
+                let result = service.arrays(&a, &mut doubled, &mut strs, data.byte_array_at(bytes));
                 reply_with(reply, result, |reply, ret| {
                     reply.write(&ret)?;
                     reply.write(&doubled)?;
@@ -472,6 +494,16 @@ impl ::ipc_core::Remotable for BnEverything {
                     reply.write(&ret)?;
                     reply.write(&b)
                 })
+            }
+            transactions::nullableBytes => {
+                data.enforce_interface(DESCRIPTOR)?;
+                let a = data.read_byte_array_in_place()?;
+                let b = data
+                    .read_byte_array_in_place()?
+                    .ok_or(::ipc_core::StatusCode::UNEXPECTED_NULL)?;
+                let result = service
+                    .nullableBytes(a.map(|at| data.byte_array_at(at)), data.byte_array_at(b));
+                reply_with(reply, result, |reply, ret| reply.write(&ret))
             }
             transactions::fixed => {
                 data.enforce_interface(DESCRIPTOR)?;

@@ -10,6 +10,7 @@ interface IEverything {
     int[] arrays(in int[] a, out int[] doubled, inout String[] strs, in byte[] bytes);
     List<String> lists(in List<String> l, out List<Item> items);
     @nullable int[] nullableArrays(in @nullable int[] a, out @nullable int[] b);
+    @nullable byte[] nullableBytes(in @nullable byte[] a, in byte[] b);
     int[2][3] fixed(in int[2][3] m, out long[4] f);
     Item parcelables(in Item a, out Item b, inout Item c, in @nullable Item d);
     Payload unions(in Payload p, out Payload q);
