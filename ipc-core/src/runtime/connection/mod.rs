@@ -128,6 +128,7 @@ impl Connection {
                 start: 0,
                 end: 0,
                 fds: VecDeque::new(),
+                patience: reader::MID_FRAME_PATIENCE,
             }),
             next_txn: AtomicU64::new(1),
             dead: AtomicBool::new(false),

@@ -21,6 +21,9 @@ pub(super) struct ReadBuf {
     pub(super) big: Option<(Header, Vec<u8>, usize)>,
     /// A oneway call waiting for room in its object's queue.
     pub(super) paused: Option<Box<Call>>,
+    /// How much longer a pool thread may sleep waiting for the rest of the frame
+    /// being read; renewed when a frame completes.
+    pub(super) patience: Duration,
 }
 
 /// A frame header's bytes.
@@ -32,9 +35,13 @@ pub(super) const READ_BUF: usize = 64 * 1024;
 /// `READ_BUF`) go through the shared read buffer.
 const BIG_FRAME: usize = READ_BUF;
 
-/// How long a reader waits for the rest of a frame before handing the connection
-/// back to the poller.
-const MID_FRAME_WAIT: std::time::Duration = std::time::Duration::from_millis(50);
+/// How long, in all, a pool thread may sleep waiting for the rest of one frame
+/// (a sender streaming a big frame keeps it busy in short steps). Past that it only
+/// spins, as for any other read, then hands the connection back to the poller: a
+/// peer that trickles a frame cannot hold a pool thread for long.
+pub(super) const MID_FRAME_PATIENCE: Duration = Duration::from_millis(20);
+/// The longest single such sleep.
+const MID_FRAME_WAIT: Duration = Duration::from_millis(5);
 
 impl ReadBuf {
     /// Resets the buffer when it is empty.
@@ -151,6 +158,7 @@ impl Connection {
                         }),
                 };
                 let Some((header, body)) = frame else { break };
+                rb.patience = MID_FRAME_PATIENCE;
                 let fds_needed = usize::from(u16::from_le_bytes([header[6], header[7]]));
                 if rb.fds.len() < fds_needed
                     && self.transport.wait_fds(&mut rb.fds, fds_needed).is_err()
@@ -237,7 +245,7 @@ impl Connection {
                 Err(e)
                     if e.kind() == std::io::ErrorKind::WouldBlock
                         && (rb.big.is_some() || rb.end > rb.start)
-                        && self.transport.wait_for_data(MID_FRAME_WAIT) => {}
+                        && self.wait_mid_frame(rb) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return works,
                 Err(e) => {
                     self.close(&format!("receive failed: {e}"));
@@ -245,6 +253,20 @@ impl Connection {
                 }
             }
         }
+    }
+
+    /// Waits for more of a frame whose beginning has arrived: sleeping while the
+    /// frame's patience lasts, then only spinning. `true` when bytes came.
+    fn wait_mid_frame(&self, rb: &mut ReadBuf) -> bool {
+        if rb.patience.is_zero() {
+            return self.transport.spin_for_data();
+        }
+        let started = std::time::Instant::now();
+        let came = self
+            .transport
+            .wait_for_data(rb.patience.min(MID_FRAME_WAIT));
+        rb.patience = rb.patience.saturating_sub(started.elapsed());
+        came
     }
 
     /// Takes the next complete frame out of the shared read buffer as (header,
