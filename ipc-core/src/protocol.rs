@@ -9,7 +9,7 @@
 use crate::{Result, StatusCode};
 
 /// The protocol version this build speaks.
-pub(crate) const PROTOCOL_VERSION: u32 = 1;
+pub(crate) const PROTOCOL_VERSION: u32 = 2;
 /// Identifies the protocol in the handshake: `"BIPC"`.
 pub(crate) const MAGIC: u32 = u32::from_le_bytes(*b"BIPC");
 /// Size of the frame header.
@@ -39,6 +39,7 @@ pub(crate) enum Kind {
     Acquire = 4,
     Release = 5,
     Bye = 6,
+    Received = 7,
 }
 
 impl Kind {
@@ -50,6 +51,7 @@ impl Kind {
             4 => Kind::Acquire,
             5 => Kind::Release,
             6 => Kind::Bye,
+            7 => Kind::Received,
             _ => return None,
         })
     }
@@ -133,6 +135,22 @@ pub(crate) enum Message {
     Release { id: u64, token: Token, count: u32 },
     /// The sender is closing the connection, and why.
     Bye { reason: String },
+    /// The sender has taken its own references to the third processes' objects
+    /// named by a frame it received (see [`names_third_party`]): the reply to its
+    /// transaction `txn` when `reply`, else the receiver's oneway transaction `txn`.
+    /// The receiver held those objects for it until now.
+    Received { txn: u64, reply: bool },
+}
+
+/// Whether `parcel`, travelling between the processes at addresses `a` and `b`,
+/// names an object that neither owns. The receiver must then take a reference from
+/// the owner, and a frame that is not answered (a reply or a oneway call) is
+/// acknowledged with [`Message::Received`] once it has.
+pub(crate) fn names_third_party(parcel: &WireParcel, a: &str, b: &str) -> bool {
+    parcel.objects.iter().any(|object| {
+        matches!(object, WireObject::Binder { reference, .. }
+            if reference.owner != a && reference.owner != b)
+    })
 }
 
 /// A frame's header, decoded.
@@ -227,6 +245,7 @@ pub(crate) fn encode(message: &Message, fds: usize) -> Result<Frame<'_>> {
         Message::Acquire { txn, .. } => (Kind::Acquire, *txn),
         Message::Release { .. } => (Kind::Release, 0),
         Message::Bye { .. } => (Kind::Bye, 0),
+        Message::Received { txn, .. } => (Kind::Received, *txn),
     };
     let fds = u16::try_from(fds).map_err(|_| StatusCode::BAD_VALUE)?;
     let mut head = Writer(Vec::with_capacity(128));
@@ -299,6 +318,7 @@ pub(crate) fn encode(message: &Message, fds: usize) -> Result<Frame<'_>> {
             head.u32(*count);
         }
         Message::Bye { reason } => head.bytes(reason.as_bytes())?,
+        Message::Received { reply, .. } => head.u8(u8::from(*reply)),
     }
     let total = head.0.len() + data.len() + tail.0.len();
     let len = u32::try_from(total).map_err(|_| StatusCode::BAD_VALUE)?;
@@ -496,6 +516,14 @@ pub(crate) fn decode_body(header: &[u8; HEADER_LEN], mut body: Vec<u8>) -> Resul
         Kind::Bye => Message::Bye {
             reason: r.string()?,
         },
+        Kind::Received => Message::Received {
+            txn,
+            reply: match r.u8()? {
+                0 => false,
+                1 => true,
+                _ => return Err(StatusCode::BAD_VALUE),
+            },
+        },
     };
     if !r.bytes.is_empty() {
         return Err(StatusCode::BAD_VALUE);
@@ -582,7 +610,34 @@ mod tests {
             Message::Bye {
                 reason: "bye".into(),
             },
+            Message::Received {
+                txn: 5,
+                reply: true,
+            },
+            Message::Received {
+                txn: 11,
+                reply: false,
+            },
         ]
+    }
+
+    #[test]
+    fn third_party_is_any_owner_but_the_two_ends() {
+        let with = |owner: &str| WireParcel {
+            data: vec![0; 4],
+            objects: vec![WireObject::Binder {
+                offset: 0,
+                reference: WireRef {
+                    owner: owner.into(),
+                    id: 1,
+                    token: [0; 16],
+                },
+            }],
+        };
+        assert!(!names_third_party(&with("a"), "a", "b"));
+        assert!(!names_third_party(&with("b"), "a", "b"));
+        assert!(names_third_party(&with("c"), "a", "b"));
+        assert!(!names_third_party(&WireParcel::default(), "a", "b"));
     }
 
     fn fds_of(m: &Message) -> usize {

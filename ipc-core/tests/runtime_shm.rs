@@ -37,7 +37,7 @@ fn a_peer_corrupting_the_ring_indices_is_cut_off() {
         let mut s = UnixStream::connect(&path).unwrap();
         let mut body = Vec::new();
         body.extend(b"BIPC");
-        body.extend(1u32.to_le_bytes());
+        body.extend(WIRE_VERSION.to_le_bytes());
         body.extend(4u32.to_le_bytes());
         body.extend(b"evil");
         body.extend((1u32 << 20).to_le_bytes());

@@ -11,7 +11,7 @@ use ipc_core::fuzzing::decode_frame;
 /// One valid frame of each kind (and variants), as a peer would send them.
 fn seeds() -> Vec<Vec<u8>> {
     let token = [7u8; 16];
-    let mut hello_root = raw::hello_body(1, 1, 4096);
+    let mut hello_root = raw::hello_body(raw::VERSION, 1, 4096);
     *hello_root.last_mut().unwrap() = 1;
     hello_root.extend(1u64.to_le_bytes());
     hello_root.extend(token);
@@ -24,7 +24,7 @@ fn seeds() -> Vec<Vec<u8>> {
     reply.extend((data.len() as u32).to_le_bytes());
     vec![
         raw::hello(),
-        raw::frame(raw::HELLO, 0, 1, &raw::hello_body(1, 1, 65536)),
+        raw::frame(raw::HELLO, 0, 1, &raw::hello_body(raw::VERSION, 1, 65536)),
         raw::frame(raw::HELLO, 0, 0, &hello_root),
         raw::hello_with_introduction(9, token),
         raw::transaction(1, 1, token, 1, 0, &data),
@@ -35,6 +35,8 @@ fn seeds() -> Vec<Vec<u8>> {
         raw::acquire(4, 1, token),
         raw::release(1, token, 3),
         raw::frame(raw::BYE, 0, 0, &raw::str_field(b"because")),
+        raw::frame(raw::RECEIVED, 5, 0, &[1]),
+        raw::frame(raw::RECEIVED, 6, 0, &[0]),
     ]
 }
 
@@ -54,7 +56,7 @@ fn random_bytes_never_panic() {
         // Half of them with a length field that matches, so the body decoder runs.
         if len >= 16 && rng.below(2) == 0 {
             bytes[..4].copy_from_slice(&(len as u32).to_le_bytes());
-            bytes[4] = 1 + (bytes[4] % 6);
+            bytes[4] = 1 + (bytes[4] % 7);
             bytes[6] %= 3;
             bytes[7] = 0;
         }

@@ -123,7 +123,12 @@ fn garbage_before_hello(cx: &Ctx<'_>, reps: usize) {
 
 fn wrong_version(cx: &Ctx<'_>, reps: usize) {
     for i in 0..reps {
-        let hello = raw::frame(raw::HELLO, 0, 0, &raw::hello_body(2 + i as u32, 0, 0));
+        let hello = raw::frame(
+            raw::HELLO,
+            0,
+            0,
+            &raw::hello_body(raw::VERSION + 1 + i as u32, 0, 0),
+        );
         expect(
             &before_hello(cx.path, &hello),
             "unsupported protocol version",
@@ -134,7 +139,7 @@ fn wrong_version(cx: &Ctx<'_>, reps: usize) {
 
 fn wrong_magic(cx: &Ctx<'_>, reps: usize) {
     for _ in 0..reps {
-        let mut body = raw::hello_body(1, 0, 0);
+        let mut body = raw::hello_body(raw::VERSION, 0, 0);
         body[..4].copy_from_slice(b"DBUS");
         let hello = raw::frame(raw::HELLO, 0, 0, &body);
         expect(

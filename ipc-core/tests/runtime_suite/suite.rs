@@ -16,6 +16,9 @@ use std::time::{Duration, Instant};
 use ipc_core::binder::DeathRecipient;
 use ipc_core::{FLAG_ONEWAY, Parcel, ParcelFileDescriptor, Remotable, SpIBinder, StatusCode};
 
+/// The protocol version a raw peer says in its hello (docs/PROTOCOL.md).
+const WIRE_VERSION: u32 = 2;
+
 const ADD_ONE: u32 = 1;
 const RECURSE: u32 = 2;
 const RECORD: u32 = 3;
@@ -34,6 +37,9 @@ const STATS: u32 = 15;
 const SLOW_RECORD: u32 = 16;
 const ECHO_BYTES: u32 = 17;
 const CALL_HELD_BIG: u32 = 18;
+const GIFT: u32 = 19;
+const RELAY_GIFT: u32 = 20;
+const RELAY_GIFT_ONEWAY: u32 = 21;
 
 /// A test service: each code does one small thing.
 #[derive(Default)]
@@ -190,6 +196,25 @@ impl Remotable for TestService {
                 call.write(&vec![0x5au8; size as usize])?;
                 let back: Vec<u8> = held.transact(ECHO_BYTES, call, 0)?.read()?;
                 reply.write(&(back.len() as i32))
+            }
+            // A new object that nobody here keeps: it lives while others hold it.
+            GIFT => reply.write(&SpIBinder::new_local(TestService::default())),
+            RELAY_GIFT => {
+                // Get a gift from the held object (another process) and pass it on
+                // in the reply; our only reference goes with the reply.
+                let held = self.held.lock().unwrap().clone().ok_or(StatusCode::NAME_NOT_FOUND)?;
+                let gift: SpIBinder = held.transact(GIFT, Parcel::new(), 0)?.read()?;
+                reply.write(&gift)
+            }
+            RELAY_GIFT_ONEWAY => {
+                // The same, handed to `sink` in a oneway HOLD; then we drop ours.
+                let sink: SpIBinder = data.read()?;
+                let held = self.held.lock().unwrap().clone().ok_or(StatusCode::NAME_NOT_FOUND)?;
+                let gift: SpIBinder = held.transact(GIFT, Parcel::new(), 0)?.read()?;
+                let mut call = Parcel::new();
+                call.write(&gift)?;
+                sink.transact(HOLD, call, FLAG_ONEWAY)?;
+                Ok(())
             }
             _ => Err(StatusCode::UNKNOWN_TRANSACTION),
         }
@@ -519,6 +544,49 @@ fn a_proxy_passed_to_a_third_process_reaches_the_owner() {
         out
     };
     assert!(output.contains("relayed 42"), "relay printed: {output}");
+    add_one(&root_b, 1).unwrap();
+}
+
+#[test]
+fn a_third_process_object_in_a_reply_or_oneway_outlives_its_senders_release() {
+    // C makes objects; B gets one from C and passes it on to us (in a reply, or in a
+    // oneway call), dropping its own reference at once. B must keep the object
+    // alive until we have taken our reference from C, or C frees it first.
+    let _w = Watchdog::new("third-party-gift", 60);
+    ipc_core::start_thread_pool(); // for the oneway calls to our sink
+    let (_c, root_c) = server("gift-c", 2);
+    let (_b, root_b) = server("gift-b", 2);
+    let mut hold = Parcel::new();
+    hold.write(&root_c).unwrap();
+    root_b.transact(HOLD, hold, 0).unwrap();
+    for round in 0..20 {
+        let gift: SpIBinder = root_b
+            .transact(RELAY_GIFT, Parcel::new(), 0)
+            .and_then(|mut reply| reply.read())
+            .unwrap_or_else(|e| panic!("round {round}: relaying the gift failed: {e:?}"));
+        assert_eq!(add_one(&gift, round), Ok(round + 1), "reply round {round}");
+    }
+    // Oneway: B sends the gift to our sink, which keeps it; we then call through it.
+    for round in 0..20 {
+        let sink = SpIBinder::new_local(TestService::default());
+        let mut call = Parcel::new();
+        call.write(&sink).unwrap();
+        root_b.transact(RELAY_GIFT_ONEWAY, call, 0).unwrap();
+        let mut answer = None;
+        wait_until("the oneway gift", 10, || {
+            let mut call = Parcel::new();
+            call.write(&round).unwrap();
+            match sink.transact(CALL_HELD, call, 0) {
+                Err(StatusCode::NAME_NOT_FOUND) => false,
+                other => {
+                    answer = Some(other.and_then(|mut reply| reply.read::<i32>()));
+                    true
+                }
+            }
+        });
+        assert_eq!(answer, Some(Ok(round + 1)), "oneway round {round}");
+    }
+    // B let go of every gift once we had ours: C holds only what we still hold.
     add_one(&root_b, 1).unwrap();
 }
 
@@ -853,7 +921,7 @@ mod raw {
     pub(super) fn hello() -> Vec<u8> {
         let mut body = Vec::new();
         body.extend(b"BIPC");
-        body.extend(1u32.to_le_bytes());
+        body.extend(super::WIRE_VERSION.to_le_bytes());
         let address = b"raw-test-peer";
         body.extend((address.len() as u32).to_le_bytes());
         body.extend(address);

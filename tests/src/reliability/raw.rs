@@ -21,6 +21,11 @@ pub const ACQUIRE: u8 = 4;
 pub const RELEASE: u8 = 5;
 /// See [`HELLO`].
 pub const BYE: u8 = 6;
+/// See [`HELLO`].
+pub const RECEIVED: u8 = 7;
+
+/// The protocol version a well-behaved peer says in its hello.
+pub const VERSION: u32 = 2;
 
 /// How long a raw peer waits for the server before the test fails.
 const READ_TIMEOUT: Duration = Duration::from_secs(20);
@@ -61,7 +66,7 @@ pub fn hello_body(version: u32, transport: u8, ring_size: u32) -> Vec<u8> {
 /// server it was handed (`id`, `token`): how another uid is admitted to a private
 /// address.
 pub fn hello_with_introduction(id: u64, token: [u8; 16]) -> Vec<u8> {
-    let mut body = hello_body(1, 0, 0);
+    let mut body = hello_body(VERSION, 0, 0);
     *body.last_mut().unwrap() = 1;
     body.extend(id.to_le_bytes());
     body.extend(token);
@@ -70,7 +75,7 @@ pub fn hello_with_introduction(id: u64, token: [u8; 16]) -> Vec<u8> {
 
 /// A well-formed client hello proposing the socket transport.
 pub fn hello() -> Vec<u8> {
-    frame(HELLO, 0, 0, &hello_body(1, 0, 0))
+    frame(HELLO, 0, 0, &hello_body(VERSION, 0, 0))
 }
 
 /// An encoded object table entry for a binder.
@@ -374,7 +379,7 @@ impl Rings {
         ring_size_claim: u32,
     ) -> (UnixStream, Result<Vec<u8>, String>) {
         let mut s = connect(path);
-        let hello = frame(HELLO, 0, 1, &hello_body(1, 1, ring_size_claim));
+        let hello = frame(HELLO, 0, 1, &hello_body(VERSION, 1, ring_size_claim));
         send_with_fds(&s, &hello, &[self.file.as_raw_fd()]).unwrap();
         match read_frame(&mut s) {
             Some((HELLO, _, body)) => (s, Ok(body)),

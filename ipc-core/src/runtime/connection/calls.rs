@@ -15,6 +15,8 @@ pub(crate) struct Call {
     pub(crate) fds: Vec<OwnedFd>,
     /// This process's own objects the parcel names, resolved when the frame was read.
     pub(crate) pinned: Vec<Option<SpIBinder>>,
+    /// The target, resolved when a oneway call was queued.
+    pub(crate) resolved: Option<SpIBinder>,
 }
 
 /// Work a reader found that some thread must do.
@@ -29,12 +31,16 @@ pub(crate) enum Work {
 }
 
 /// Runs an incoming call on this thread and (for a two-way call) sends the reply.
-pub(crate) fn run_call(call: Call) {
+pub(crate) fn run_call(mut call: Call) {
     let rt = runtime();
     let conn = call.conn.clone();
     let oneway = call.flags & FLAG_ONEWAY != 0;
-    let target = match rt.nodes.lookup(call.target, &call.token) {
-        Ok(target) => target.binder,
+    let looked_up = match call.resolved.take() {
+        Some(binder) => Ok(binder),
+        None => rt.nodes.lookup(call.target, &call.token).map(|t| t.binder),
+    };
+    let target = match looked_up {
+        Ok(target) => target,
         Err(LookupError::BadToken) => {
             conn.close(&format!(
                 "call to object {} with a wrong token",
@@ -43,7 +49,9 @@ pub(crate) fn run_call(call: Call) {
             return;
         }
         Err(LookupError::Unknown) => {
-            if !oneway {
+            if oneway {
+                conn.acknowledge(conn.names_third_party(&call.parcel), call.txn, false);
+            } else {
                 let _ = conn.send(
                     &Message::Reply {
                         txn: call.txn,
@@ -62,9 +70,13 @@ pub(crate) fn run_call(call: Call) {
         uid: conn.peer.uid,
         gid: conn.peer.gid,
     };
+    // A oneway call naming a third process's object is acknowledged once this
+    // process holds its own reference (the sender keeps the object until then).
+    let acknowledge = oneway && conn.names_third_party(&call.parcel);
     let result = identity::with_incoming(incoming, || {
-        let data = conn.from_wire(call.parcel, call.fds, call.pinned)?;
-        target.transact(call.code, data, call.flags)
+        let data = conn.from_wire(call.parcel, call.fds, call.pinned);
+        conn.acknowledge(acknowledge, call.txn, false);
+        target.transact(call.code, data?, call.flags)
     });
     if oneway {
         if let Err(e) = result {
@@ -76,6 +88,9 @@ pub(crate) fn run_call(call: Call) {
         Ok((parcel, fds, keep)) => (Ok(parcel), fds, keep),
         Err(code) => (Err(code.as_i32()), Vec::new(), Vec::new()),
     };
+    let third_party = result
+        .as_ref()
+        .is_ok_and(|parcel| conn.names_third_party(parcel));
     let reply = Message::Reply {
         txn: call.txn,
         result,
@@ -83,9 +98,15 @@ pub(crate) fn run_call(call: Call) {
     let _ = conn.send(&reply, &fds);
     super::recycle(reply);
     // Only now may a proxy in the reply release its object: the release follows the
-    // reply on this connection. (A reference to a third process's object in a reply
-    // or a oneway call can still race with its release: see ARCHITECTURE.md.)
-    drop(keep);
+    // reply on this connection, so the caller has the reply (and its reference)
+    // first. An object of a third process is another matter: the caller takes its
+    // reference from the owner, over another connection, so it is held until the
+    // caller says it has (`Received`).
+    if third_party {
+        conn.hold_for_peer(call.txn, true, keep);
+    } else {
+        drop(keep);
+    }
 }
 
 /// Runs the oneway calls queued for one object, one at a time, until none is left.

@@ -67,6 +67,7 @@ fn kind_name(message: &Message) -> &'static str {
         Message::Acquire { .. } => "acquire",
         Message::Release { .. } => "release",
         Message::Bye { .. } => "bye",
+        Message::Received { .. } => "received",
     }
 }
 

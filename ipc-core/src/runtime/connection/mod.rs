@@ -62,7 +62,16 @@ enum Delivery {
 struct State {
     /// Threads waiting for replies, by transaction id, and what has arrived for them.
     waiters: HashMap<u64, VecDeque<Delivery>>,
+    /// Third processes' objects named in replies and oneway calls sent to the peer,
+    /// held until the peer says it has its own references (`Received`), by
+    /// (transaction id, whether it was a reply).
+    held_for_peer: HashMap<(u64, bool), Vec<SpIBinder>>,
 }
+
+/// The most frames whose objects are held for a peer's `Received` at once; past
+/// that, a frame's objects are let go when it is sent (and the peer may find them
+/// gone), so a peer that never acknowledges cannot grow this without bound.
+const MAX_HELD_FOR_PEER: usize = 16 * 1024;
 
 /// A connection to another process.
 #[derive(Debug)]
@@ -223,8 +232,51 @@ impl Connection {
             self.changed.notify_all();
         }
         rt.nodes.drop_connection(self.id);
+        // Let go of what was held for the peer (outside the lock: dropping a proxy
+        // may send a release).
+        let held = std::mem::take(&mut self.state.lock().held_for_peer);
+        drop(held);
         for proxy in super::proxies_of(self) {
             proxy.notify_death();
+        }
+    }
+
+    /// Whether `parcel`, sent or received on this connection, names an object that
+    /// neither end owns.
+    pub(super) fn names_third_party(&self, parcel: &WireParcel) -> bool {
+        protocol::names_third_party(parcel, &runtime().address, &self.peer_address)
+    }
+
+    /// Keeps `binders` (the objects of an unanswered frame just sent, which names a
+    /// third process's object) until the peer acknowledges it with `Received`, so
+    /// that dropping them here cannot free an object before the peer has taken its
+    /// own reference from the owner.
+    pub(super) fn hold_for_peer(&self, txn: u64, reply: bool, binders: Vec<SpIBinder>) {
+        let mut state = self.state.lock();
+        if self.is_dead() {
+            return; // dropped after the lock, below
+        }
+        if state.held_for_peer.len() >= MAX_HELD_FOR_PEER {
+            drop(state);
+            tracing::warn!(
+                conn = self.id,
+                "peer has not acknowledged {MAX_HELD_FOR_PEER} frames; letting their objects go"
+            );
+            return;
+        }
+        state.held_for_peer.insert((txn, reply), binders);
+    }
+
+    /// Tells the peer this process has taken its references to the third-party
+    /// objects of the frame it sent (if that frame named any).
+    pub(super) fn acknowledge(
+        self: &Arc<Self>,
+        parcel_named_third_party: bool,
+        txn: u64,
+        reply: bool,
+    ) {
+        if parcel_named_third_party {
+            let _ = self.send(&Message::Received { txn, reply }, &[]);
         }
     }
 
@@ -263,9 +315,12 @@ impl Connection {
             tracing::error!(size = data.data_size(), max, "transaction too large");
             return Err(StatusCode::FAILED_TRANSACTION);
         }
-        // `_keep` holds the parcel's binders until the reply is in: a proxy dropped
-        // now would release the object before the peer could take its reference.
-        let (parcel, fds, _keep) = self.to_wire(data)?;
+        // `keep` holds the parcel's binders until the reply is in (or, for a oneway
+        // call naming a third process's object, until the peer says it took its
+        // reference): a proxy dropped now would release the object before the peer
+        // could take its own.
+        let (parcel, fds, keep) = self.to_wire(data)?;
+        let third_party = self.names_third_party(&parcel);
         let txn = self.next_txn.fetch_add(1, Ordering::Relaxed);
         let parent = identity::nested_parent(self.id);
         let oneway = flags & FLAG_ONEWAY != 0;
@@ -289,12 +344,22 @@ impl Connection {
             return Err(e);
         }
         if oneway {
+            if third_party {
+                self.hold_for_peer(txn, false, keep);
+            }
             return Ok(Parcel::new());
         }
-        match self.wait_for_reply(txn)? {
-            (Ok(parcel), fds, pinned) => self.from_wire(parcel, fds, pinned),
+        let result = match self.wait_for_reply(txn)? {
+            (Ok(parcel), fds, pinned) => {
+                let third_party = self.names_third_party(&parcel);
+                let result = self.from_wire(parcel, fds, pinned);
+                self.acknowledge(third_party, txn, true);
+                result
+            }
             (Err(code), _, _) => Err(StatusCode::from(code)),
-        }
+        };
+        drop(keep);
+        result
     }
 
     /// Waits for the reply to `txn`, reading the connection whenever no other thread

@@ -389,6 +389,7 @@ impl Connection {
                     parcel,
                     fds,
                     pinned,
+                    resolved: None,
                 };
                 if flags & FLAG_ONEWAY != 0 {
                     return self.enqueue_oneway(call, works);
@@ -431,6 +432,12 @@ impl Connection {
                 tracing::debug!(conn = self.id, %reason, "peer said goodbye");
                 return Err(String::new());
             }
+            Message::Received { txn, reply } => {
+                // Let go outside the lock: dropping a proxy may send a release. An
+                // acknowledgement of nothing held is ignored.
+                let held = self.state.lock().held_for_peer.remove(&(txn, reply));
+                drop(held);
+            }
             Message::Hello { .. } => return Err("a second hello".to_owned()),
         }
         Ok(Dispatched::Done)
@@ -440,7 +447,7 @@ impl Connection {
     /// call back) when the object's queue is full.
     fn enqueue_oneway(
         self: &Arc<Self>,
-        call: Call,
+        mut call: Call,
         works: &mut Vec<Work>,
     ) -> std::result::Result<Dispatched, String> {
         let rt = runtime();
@@ -457,9 +464,13 @@ impl Connection {
                     target = call.target,
                     "oneway call to an object that no longer exists dropped"
                 );
+                self.acknowledge(self.names_third_party(&call.parcel), call.txn, false);
                 return Ok(Dispatched::Done);
             }
         };
+        // The queued call keeps its object alive until it has run, as the caller's
+        // reference may be released right behind it.
+        call.resolved = Some(target.binder.clone());
         let mut queue = target.oneway.state.lock();
         let drainer = queue.drainer == Some(std::thread::current().id());
         // The drainer itself may read past the bound: it may be waiting for a reply
