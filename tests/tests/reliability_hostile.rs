@@ -478,6 +478,37 @@ fn oneway_flood(cx: &Ctx<'_>, reps: usize) {
     }
 }
 
+fn bogus_acknowledgements(cx: &Ctx<'_>, reps: usize) {
+    for i in 0..reps {
+        let mut p = RawPeer::connect(cx.path);
+        // `received` for frames nothing is held for: ignored, the connection serves on.
+        let txn = 1000 + i as u64;
+        let acks = [
+            raw::frame(raw::RECEIVED, txn, 0, &[1]),
+            raw::frame(raw::RECEIVED, txn, 0, &[0]),
+            raw::frame(raw::RECEIVED, 0, 0, &[1]),
+        ]
+        .concat();
+        assert!(p.send(&acks));
+        let reply = p
+            .call(ADD_ONE, &raw::ints(&[1]))
+            .expect("a call after stray acknowledgements");
+        assert_eq!(&reply[..4], &raw::ints(&[2])[..]);
+        // A malformed one (flag 2, or a missing flag) closes the connection.
+        let bad = if i % 2 == 0 {
+            raw::frame(raw::RECEIVED, txn, 0, &[2])
+        } else {
+            raw::frame(raw::RECEIVED, txn, 0, &[])
+        };
+        assert!(p.send(&bad));
+        expect(
+            &p.goodbye(),
+            "malformed frame",
+            "a malformed acknowledgement",
+        );
+    }
+}
+
 fn silent_connections(cx: &Ctx<'_>, reps: usize) {
     // Connect and say nothing, 25 at a time (under the 32 handshakes one uid may
     // have pending), then hang up.
@@ -776,6 +807,11 @@ fn behaviours() -> Vec<Behaviour> {
             name: "reference-count underflow",
             logged: Some(("does not hold", 1)),
             run: release_underflow,
+        },
+        Behaviour {
+            name: "acknowledgements of nothing held; malformed ones",
+            logged: Some(("malformed frame", 1)),
+            run: bogus_acknowledgements,
         },
         Behaviour {
             name: "oneway flood (100 per connection)",
