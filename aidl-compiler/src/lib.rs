@@ -12,6 +12,7 @@ pub mod api_dump;
 pub mod ast;
 mod builder;
 pub mod check;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod codegen;
 pub mod compiler;
