@@ -28,6 +28,8 @@ pub mod runtime_dir;
 pub mod service_manager;
 pub mod status;
 mod sys;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
 mod transport;
 
 pub use binder::{

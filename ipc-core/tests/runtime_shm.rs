@@ -11,7 +11,7 @@ fn a_peer_corrupting_the_ring_indices_is_cut_off() {
     use std::os::unix::net::UnixStream;
     use std::sync::atomic::{AtomicU32, AtomicU64};
 
-    let _w = Watchdog::new("hostile-ring", 60);
+    let _w = watchdog("hostile-ring", 60);
     let (_child, path, log) = server_with_log("hostile-ring", &[]);
     let good = ipc_core::connect(&path).unwrap();
 

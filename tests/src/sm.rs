@@ -10,52 +10,14 @@
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, mpsc};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use clap::Parser as _;
 use ipc_core::service_manager::ServiceManager;
 use servicemanager::testing::{ITestService, new_service};
 
-/// Kills the test process if a test takes longer than `secs`: a hang fails loudly.
-#[derive(Debug)]
-pub struct Watchdog(Arc<AtomicBool>);
-
-impl Watchdog {
-    /// Arms the watchdog for test `name`.
-    pub fn new(name: &'static str, secs: u64) -> Watchdog {
-        let done = Arc::new(AtomicBool::new(false));
-        let flag = done.clone();
-        std::thread::spawn(move || {
-            let deadline = Instant::now() + Duration::from_secs(secs);
-            while Instant::now() < deadline {
-                if flag.load(Ordering::SeqCst) {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            eprintln!("watchdog: {name} did not finish in {secs} s");
-            std::process::exit(101);
-        });
-        Watchdog(done)
-    }
-}
-
-impl Drop for Watchdog {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-}
-
-/// Waits for `cond`, polling, until `secs` pass (then panics naming `what`).
-pub fn wait_until(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
+pub use ipc_core::testing::{Watchdog, wait_until};
 
 /// A child process: killed and reaped on drop; its stdout lines are collected.
 #[derive(Debug)]

@@ -11,7 +11,7 @@ use std::io::{Read, Write};
 use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ipc_core::binder::DeathRecipient;
 use ipc_core::{FLAG_ONEWAY, Parcel, ParcelFileDescriptor, Remotable, SpIBinder, StatusCode};
@@ -299,8 +299,6 @@ fn child_main() {
     }
 }
 
-/// Kills the test process if a test takes longer than `secs`: a hang fails loudly.
-struct Watchdog(Arc<AtomicBool>);
 
 /// Puts this (parent) process on the transport under test; children get it from
 /// `BINDER_IPC_TRANSPORT`.
@@ -315,30 +313,11 @@ fn setup() {
     });
 }
 
-impl Watchdog {
-    fn new(name: &'static str, secs: u64) -> Watchdog {
-        setup();
-        let done = Arc::new(AtomicBool::new(false));
-        let flag = done.clone();
-        std::thread::spawn(move || {
-            let deadline = Instant::now() + Duration::from_secs(secs);
-            while Instant::now() < deadline {
-                if flag.load(Ordering::SeqCst) {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            eprintln!("watchdog: {name} did not finish in {secs} s");
-            std::process::exit(101);
-        });
-        Watchdog(done)
-    }
-}
-
-impl Drop for Watchdog {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
+/// The test's deadline (see `ipc_core::testing::Watchdog`), after putting this
+/// process on the transport under test.
+fn watchdog(name: &'static str, secs: u64) -> ipc_core::testing::Watchdog {
+    setup();
+    ipc_core::testing::Watchdog::new(name, secs)
 }
 
 /// A child process, killed and reaped on drop.
@@ -397,17 +376,11 @@ fn add_one(binder: &SpIBinder, v: i32) -> ipc_core::Result<i32> {
     binder.transact(ADD_ONE, data, 0)?.read()
 }
 
-fn wait_until(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
+use ipc_core::testing::wait_until;
 
 #[test]
 fn sync_calls_reach_the_server_and_come_back() {
-    let _w = Watchdog::new("sync", 30);
+    let _w = watchdog("sync", 30);
     let (_server, root) = server("sync", 4);
     assert!(root.is_remote());
     assert_eq!(root.interface_descriptor().unwrap(), "test.ITestService");
@@ -423,7 +396,7 @@ fn sync_calls_reach_the_server_and_come_back() {
 
 #[test]
 fn caller_identity_is_the_real_caller() {
-    let _w = Watchdog::new("identity", 30);
+    let _w = watchdog("identity", 30);
     let (_server, root) = server("identity", 2);
     let mut reply = root.transact(CALLER, Parcel::new(), 0).unwrap();
     assert_eq!(reply.read::<i32>().unwrap(), std::process::id() as i32);
@@ -435,7 +408,7 @@ fn caller_identity_is_the_real_caller() {
 
 #[test]
 fn recursion_twenty_deep_with_one_thread_each() {
-    let _w = Watchdog::new("recursion", 30);
+    let _w = watchdog("recursion", 30);
     let (_server, root) = server("recurse", 1);
     // This process's side runs nested calls on the waiting thread: no pool needed.
     let me = SpIBinder::new_local(TestService::default());
@@ -449,7 +422,7 @@ fn recursion_twenty_deep_with_one_thread_each() {
 
 #[test]
 fn ten_thousand_oneway_calls_arrive_in_order_one_at_a_time() {
-    let _w = Watchdog::new("oneway", 60);
+    let _w = watchdog("oneway", 60);
     let (_server, root) = server("oneway", 4);
     for i in 0..10_000 {
         let mut data = Parcel::new();
@@ -474,7 +447,7 @@ fn ten_thousand_oneway_calls_arrive_in_order_one_at_a_time() {
 
 #[test]
 fn fds_travel_and_are_readable_in_the_peer() {
-    let _w = Watchdog::new("fds", 30);
+    let _w = watchdog("fds", 30);
     let (_server, root) = server("fds", 2);
     let (read, write) = nix::unistd::pipe().unwrap();
     let mut writer = std::fs::File::from(write);
@@ -488,7 +461,7 @@ fn fds_travel_and_are_readable_in_the_peer() {
 
 #[test]
 fn callbacks_run_in_the_clients_pool_and_objects_come_home() {
-    let _w = Watchdog::new("callbacks", 30);
+    let _w = watchdog("callbacks", 30);
     ipc_core::start_thread_pool();
     let (_server, root) = server("callbacks", 2);
     let dropped = Arc::new(AtomicBool::new(false));
@@ -519,7 +492,7 @@ fn callbacks_run_in_the_clients_pool_and_objects_come_home() {
 
 #[test]
 fn a_proxy_passed_to_a_third_process_reaches_the_owner() {
-    let _w = Watchdog::new("third", 30);
+    let _w = watchdog("third", 30);
     let (_a, _root_a) = server("third-a", 2);
     let (_b, root_b) = server("third-b", 2);
     // A relay process gets B's root and hands it to A; A then calls B directly.
@@ -552,7 +525,7 @@ fn a_third_process_object_in_a_reply_or_oneway_outlives_its_senders_release() {
     // C makes objects; B gets one from C and passes it on to us (in a reply, or in a
     // oneway call), dropping its own reference at once. B must keep the object
     // alive until we have taken our reference from C, or C frees it first.
-    let _w = Watchdog::new("third-party-gift", 60);
+    let _w = watchdog("third-party-gift", 60);
     ipc_core::start_thread_pool(); // for the oneway calls to our sink
     let (_c, root_c) = server("gift-c", 2);
     let (_b, root_b) = server("gift-b", 2);
@@ -592,7 +565,7 @@ fn a_third_process_object_in_a_reply_or_oneway_outlives_its_senders_release() {
 
 #[test]
 fn death_of_the_server_is_noticed_once_and_calls_fail_fast() {
-    let _w = Watchdog::new("death", 30);
+    let _w = watchdog("death", 30);
     ipc_core::start_thread_pool();
     let (mut server, root) = server("death", 2);
     let deaths = Arc::new(AtomicUsize::new(0));
@@ -628,7 +601,7 @@ fn death_of_the_server_is_noticed_once_and_calls_fail_fast() {
 
 #[test]
 fn concurrent_callers_are_served_by_a_bounded_pool() {
-    let _w = Watchdog::new("pool", 60);
+    let _w = watchdog("pool", 60);
     let (_server, root) = server("pool", 4);
     let threads: Vec<_> = (0..8)
         .map(|t| {
@@ -666,7 +639,7 @@ fn stats(root: &SpIBinder) -> (i32, i32, i32) {
 
 #[test]
 fn object_identity_is_kept_both_ways() {
-    let _w = Watchdog::new("identity-objects", 30);
+    let _w = watchdog("identity-objects", 30);
     let (_server, root) = server("objects", 2);
     // The same remote object received twice is the same proxy.
     let a: SpIBinder = root
@@ -698,7 +671,7 @@ fn object_identity_is_kept_both_ways() {
 
 #[test]
 fn the_server_calls_back_from_its_own_thread_while_the_client_is_idle() {
-    let _w = Watchdog::new("idle-callback", 30);
+    let _w = watchdog("idle-callback", 30);
     ipc_core::start_thread_pool();
     let (_server, root) = server("idle-callback", 2);
     let service = Arc::new(Mutex::new(Vec::new()));
@@ -733,7 +706,7 @@ fn the_server_calls_back_from_its_own_thread_while_the_client_is_idle() {
 
 #[test]
 fn objects_held_by_a_process_that_dies_are_released() {
-    let _w = Watchdog::new("holder-death", 30);
+    let _w = watchdog("holder-death", 30);
     ipc_core::start_thread_pool();
     let (mut server, root) = server("holder-death", 2);
     let dropped = Arc::new(AtomicBool::new(false));
@@ -758,7 +731,7 @@ fn objects_held_by_a_process_that_dies_are_released() {
 
 #[test]
 fn a_client_killed_mid_call_leaks_nothing_in_the_server() {
-    let _w = Watchdog::new("client-kill", 60);
+    let _w = watchdog("client-kill", 60);
     let (_server, root) = server("client-kill", 2);
     // Grow the pool to its bound first, so thread counts are comparable.
     let warm: Vec<_> = (0..3)
@@ -788,7 +761,7 @@ fn a_client_killed_mid_call_leaks_nothing_in_the_server() {
 
 #[test]
 fn eight_processes_of_four_threads_against_a_pool_of_four() {
-    let _w = Watchdog::new("hammer", 120);
+    let _w = watchdog("hammer", 120);
     let (_server, root) = server("hammer", 4);
     let children: Vec<_> = (0..8)
         .map(|_| spawn("hammer", &socket_path("hammer"), &[]))
@@ -813,7 +786,7 @@ fn eight_processes_of_four_threads_against_a_pool_of_four() {
 
 #[test]
 fn fds_do_not_leak_in_the_receiver() {
-    let _w = Watchdog::new("fd-leak", 30);
+    let _w = watchdog("fd-leak", 30);
     let (_server, root) = server("fd-leak", 2);
     let (fds, _, _) = stats(&root);
     for i in 0..200 {
@@ -838,7 +811,7 @@ fn fds_do_not_leak_in_the_receiver() {
 
 #[test]
 fn an_oversized_transaction_fails_cleanly_and_the_connection_lives_on() {
-    let _w = Watchdog::new("too-large", 30);
+    let _w = watchdog("too-large", 30);
     let path = socket_path("too-large");
     let mut child = spawn(
         "server",
@@ -868,7 +841,7 @@ fn an_oversized_transaction_fails_cleanly_and_the_connection_lives_on() {
 
 #[test]
 fn a_full_oneway_queue_slows_the_sender_and_loses_nothing() {
-    let _w = Watchdog::new("backpressure", 60);
+    let _w = watchdog("backpressure", 60);
     let path = socket_path("backpressure");
     let mut child = spawn(
         "server",
@@ -985,7 +958,7 @@ mod raw {
 #[test]
 fn misbehaving_peers_are_cut_off_and_everyone_else_is_served() {
     use std::os::unix::net::UnixStream;
-    let _w = Watchdog::new("hostile", 60);
+    let _w = watchdog("hostile", 60);
     let (_child, path, log) = server_with_log("hostile", &[]);
     let good = ipc_core::connect(&path).unwrap();
 
@@ -1085,7 +1058,7 @@ fn misbehaving_peers_are_cut_off_and_everyone_else_is_served() {
 
 #[test]
 fn big_transactions_both_ways_at_once_do_not_deadlock() {
-    let _w = Watchdog::new("big-both-ways", 120);
+    let _w = watchdog("big-both-ways", 120);
     ipc_core::start_thread_pool();
     let (_server, root) = server("big-both-ways", 2);
     let me = SpIBinder::new_local(TestService::default());
@@ -1154,7 +1127,7 @@ fn raw_peer(path: &std::path::Path) -> (std::os::unix::net::UnixStream, u64, [u8
 
 #[test]
 fn a_peer_that_stops_reading_is_cut_off_after_the_send_timeout() {
-    let _w = Watchdog::new("stops-reading", 60);
+    let _w = watchdog("stops-reading", 60);
     let (_child, path, log) = server_with_log("stops-reading", &[("BINDER_IPC_SEND_TIMEOUT_MS", "300")]);
     let good = ipc_core::connect(&path).unwrap();
     let (mut s, id, token) = raw_peer(&path);
@@ -1182,7 +1155,7 @@ fn a_peer_that_stops_reading_is_cut_off_after_the_send_timeout() {
 
 #[test]
 fn connections_per_uid_are_limited() {
-    let _w = Watchdog::new("conn-limit", 30);
+    let _w = watchdog("conn-limit", 30);
     let (_child, path, log) = server_with_log("conn-limit", &[("BINDER_IPC_MAX_CONNECTIONS_PER_UID", "3")]);
     let good = ipc_core::connect(&path).unwrap();
     let a = raw_peer(&path);
@@ -1207,7 +1180,7 @@ fn connections_per_uid_are_limited() {
 
 #[test]
 fn a_parcel_with_too_many_objects_fails_that_call_only() {
-    let _w = Watchdog::new("object-limit", 30);
+    let _w = watchdog("object-limit", 30);
     let (_child, path, log) = server_with_log("object-limit", &[("BINDER_IPC_MAX_OBJECTS_PER_PARCEL", "4")]);
     let root = ipc_core::connect(&path).unwrap();
     let me = SpIBinder::new_local(TestService::default());
@@ -1227,7 +1200,7 @@ fn a_parcel_with_too_many_objects_fails_that_call_only() {
 
 #[test]
 fn connections_opened_and_dropped_do_not_leak() {
-    let _w = Watchdog::new("connect-drop", 60);
+    let _w = watchdog("connect-drop", 60);
     let (_server, root) = server("connect-drop", 2);
     let (fds, _, _) = stats(&root);
     for i in 0..50 {
@@ -1243,7 +1216,7 @@ fn connections_opened_and_dropped_do_not_leak() {
 
 #[test]
 fn silent_connections_do_not_stop_new_clients() {
-    let _w = Watchdog::new("silent", 60);
+    let _w = watchdog("silent", 60);
     let (_server, root) = server("silent", 2);
     let silent: Vec<std::os::unix::net::UnixStream> =
         (0..20).map(|_| std::os::unix::net::UnixStream::connect(socket_path("silent")).unwrap()).collect();
@@ -1262,7 +1235,7 @@ fn silent_connections_do_not_stop_new_clients() {
 
 #[test]
 fn a_connection_over_the_handshake_cap_waits_instead_of_being_dropped() {
-    let _w = Watchdog::new("handshake-cap", 60);
+    let _w = watchdog("handshake-cap", 60);
     let (_server, root) = server("handshake-cap", 2);
     // More silent connections from this uid than may be in a handshake at once
     // (128): the next ones wait for a slot rather than being reset.
