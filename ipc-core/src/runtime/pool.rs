@@ -158,6 +158,12 @@ impl Pool {
         }
     }
 
+    /// Whether some pool thread is waiting in `epoll` (and would take an event on any
+    /// other connection).
+    pub(crate) fn has_idle_thread(&self) -> bool {
+        self.threads.lock().idle > 0
+    }
+
     /// A thread left the idle set: if none is left idle, grow the pool by one.
     fn became_busy(&self) {
         let mut threads = self.threads.lock();

@@ -40,6 +40,9 @@ const BIG_FRAME: usize = READ_BUF;
 /// spins, as for any other read, then hands the connection back to the poller: a
 /// peer that trickles a frame cannot hold a pool thread for long.
 pub(super) const MID_FRAME_PATIENCE: Duration = Duration::from_millis(20);
+/// How long a pool thread that has just answered a call waits on that connection for
+/// the next one (see `serve_more`).
+const LINGER: Duration = Duration::from_millis(1);
 /// The longest single such sleep.
 const MID_FRAME_WAIT: Duration = Duration::from_millis(5);
 
@@ -99,12 +102,24 @@ impl Connection {
         Some(works)
     }
 
-    /// After running a call: if more arrives on this connection within the spin
-    /// budget, read it (holding the reader role meanwhile). `None` when nothing came
-    /// or another thread is reading.
+    /// After running a call: if more arrives on this connection soon, read it
+    /// (holding the reader role meanwhile). `None` when nothing came or another
+    /// thread is reading.
+    ///
+    /// "Soon" is the spin budget, and then, while another pool thread is idle in
+    /// `epoll` to serve every other connection, a sleep of up to [`LINGER`] on this
+    /// connection's own wake-up (the ring's futex): a caller that calls again at
+    /// once wakes this thread directly, as in a raw futex ping-pong, instead of
+    /// through a doorbell and `epoll`.
     pub(crate) fn serve_more(self: &Arc<Self>) -> Option<Vec<Work>> {
         let mut reader = self.reader.try_lock()?;
-        if self.is_dead() || !self.transport.spin_for_data() {
+        let came = !self.is_dead()
+            && if runtime().pool.has_idle_thread() {
+                self.transport.wait_for_data(LINGER)
+            } else {
+                self.transport.spin_for_data()
+            };
+        if !came {
             drop(reader);
             self.after_read();
             return None;
