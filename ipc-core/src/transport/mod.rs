@@ -104,6 +104,16 @@ pub(crate) trait Transport: Send + Sync + std::fmt::Debug {
         matches!(poll(&mut fds, PollTimeout::from(ms)), Ok(n) if n > 0)
     }
 
+    /// After answering a call, waits up to `timeout` for the next frame on this
+    /// connection, if the transport can wake this thread without the poller (whose
+    /// watch on the connection stays armed meanwhile); `true` if bytes came. By
+    /// default only spins: a socket's readiness would also wake a pool thread in
+    /// `epoll`.
+    fn linger(&self, timeout: std::time::Duration) -> bool {
+        let _ = timeout;
+        self.spin_for_data()
+    }
+
     /// Wakes a thread sleeping in `recv` so it re-checks the peer's liveness.
     fn wake_reader(&self) {}
 

@@ -680,6 +680,11 @@ impl Transport for ShmTransport {
         }
     }
 
+    fn linger(&self, timeout: Duration) -> bool {
+        // Producers wake a consumer in SLEEPING through the futex, never the socket.
+        self.wait_for_data(timeout)
+    }
+
     fn wake_reader(&self) {
         let seq = self.region.u32_at(self.rx.control + DATA_SEQ);
         seq.fetch_add(1, SeqCst);

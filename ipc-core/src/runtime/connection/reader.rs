@@ -106,16 +106,16 @@ impl Connection {
     /// (holding the reader role meanwhile). `None` when nothing came or another
     /// thread is reading.
     ///
-    /// "Soon" is the spin budget, and then, while another pool thread is idle in
-    /// `epoll` to serve every other connection, a sleep of up to [`LINGER`] on this
-    /// connection's own wake-up (the ring's futex): a caller that calls again at
-    /// once wakes this thread directly, as in a raw futex ping-pong, instead of
-    /// through a doorbell and `epoll`.
+    /// "Soon" is the spin budget, and then, on a ring connection and while another
+    /// pool thread is idle in `epoll` to serve every other connection, a sleep of up
+    /// to [`LINGER`] on the ring's futex: a caller that calls again at once wakes
+    /// this thread directly, as in a raw futex ping-pong, instead of through a
+    /// doorbell and `epoll`.
     pub(crate) fn serve_more(self: &Arc<Self>) -> Option<Vec<Work>> {
         let mut reader = self.reader.try_lock()?;
         let came = !self.is_dead()
             && if runtime().pool.has_idle_thread() {
-                self.transport.wait_for_data(LINGER)
+                self.transport.linger(LINGER)
             } else {
                 self.transport.spin_for_data()
             };
