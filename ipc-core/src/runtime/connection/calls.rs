@@ -88,9 +88,18 @@ pub(crate) fn run_call(mut call: Call) {
         Ok((parcel, fds, keep)) => (Ok(parcel), fds, keep),
         Err(code) => (Err(code.as_i32()), Vec::new(), Vec::new()),
     };
-    let third_party = result
+    // An object of a third process in the reply is held until the caller says it
+    // has its own reference from the owner (`Received`), which it takes over another
+    // connection; held before sending, as the acknowledgement may come back at once.
+    let keep = if result
         .as_ref()
-        .is_ok_and(|parcel| conn.names_third_party(parcel));
+        .is_ok_and(|parcel| conn.names_third_party(parcel))
+    {
+        conn.hold_for_peer(call.txn, true, keep);
+        Vec::new()
+    } else {
+        keep
+    };
     let reply = Message::Reply {
         txn: call.txn,
         result,
@@ -99,14 +108,8 @@ pub(crate) fn run_call(mut call: Call) {
     super::recycle(reply);
     // Only now may a proxy in the reply release its object: the release follows the
     // reply on this connection, so the caller has the reply (and its reference)
-    // first. An object of a third process is another matter: the caller takes its
-    // reference from the owner, over another connection, so it is held until the
-    // caller says it has (`Received`).
-    if third_party {
-        conn.hold_for_peer(call.txn, true, keep);
-    } else {
-        drop(keep);
-    }
+    // first.
+    drop(keep);
 }
 
 /// Runs the oneway calls queued for one object, one at a time, until none is left.

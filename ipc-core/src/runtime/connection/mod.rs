@@ -247,10 +247,11 @@ impl Connection {
         protocol::names_third_party(parcel, &runtime().address, &self.peer_address)
     }
 
-    /// Keeps `binders` (the objects of an unanswered frame just sent, which names a
-    /// third process's object) until the peer acknowledges it with `Received`, so
-    /// that dropping them here cannot free an object before the peer has taken its
-    /// own reference from the owner.
+    /// Keeps `binders` (the objects of an unanswered frame about to be sent, which
+    /// names a third process's object) until the peer acknowledges it with
+    /// `Received`, so that dropping them here cannot free an object before the peer
+    /// has taken its own reference from the owner. Called before the frame is sent,
+    /// since the acknowledgement can come back at once.
     pub(super) fn hold_for_peer(&self, txn: u64, reply: bool, binders: Vec<SpIBinder>) {
         let mut state = self.state.lock();
         if self.is_dead() {
@@ -327,6 +328,14 @@ impl Connection {
         if !oneway {
             self.state.lock().waiters.insert(txn, VecDeque::new());
         }
+        // Held before sending: the peer's `Received` may come back at once. (If the
+        // send fails, the connection closes and lets go of everything held.)
+        let keep = if oneway && third_party {
+            self.hold_for_peer(txn, false, keep);
+            Vec::new()
+        } else {
+            keep
+        };
         let message = Message::Transaction {
             txn,
             target,
@@ -344,9 +353,6 @@ impl Connection {
             return Err(e);
         }
         if oneway {
-            if third_party {
-                self.hold_for_peer(txn, false, keep);
-            }
             return Ok(Parcel::new());
         }
         let result = match self.wait_for_reply(txn)? {
