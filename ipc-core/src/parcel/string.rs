@@ -11,6 +11,17 @@ impl Parcel {
     /// Writes `s` as a non-null UTF-16 string.
     /// More than `i32::MAX` units is `BAD_VALUE`.
     pub fn write_str16(&mut self, s: &str) -> Result<()> {
+        if s.is_ascii() && self.pos == self.data.len() {
+            // The common case (descriptors, names): each byte widens to one unit.
+            self.write_len(s.len())?;
+            let start = self.data.len();
+            self.data.resize(start + pad4((s.len() + 1) * 2), 0);
+            for (unit, &byte) in self.data[start..].chunks_exact_mut(2).zip(s.as_bytes()) {
+                unit[0] = byte;
+            }
+            self.pos = self.data.len();
+            return Ok(());
+        }
         let units = s.encode_utf16().count();
         self.write_len(units)?;
         let bytes = pad4((units + 1) * 2);
