@@ -26,6 +26,13 @@ pub(crate) const TRANSPORT_SHM: u8 = 1;
 /// Length of an object token: 128 random bits.
 pub(crate) const TOKEN_LEN: usize = 16;
 
+/// `Transaction::flags` on the wire only: a chain of calling threads follows the
+/// `parent` field. Never seen by handlers (stripped when decoded, refused from
+/// callers).
+pub(crate) const FLAG_CHAIN: u32 = 0x4000_0000;
+/// The most calling threads a chain names (the innermost are kept).
+pub(crate) const MAX_CHAIN: usize = 32;
+
 /// An object capability token.
 pub(crate) type Token = [u8; TOKEN_LEN];
 
@@ -120,6 +127,10 @@ pub(crate) enum Message {
         code: u32,
         flags: u32,
         parent: u64,
+        /// The threads this call is made on behalf of, outermost first (each a
+        /// random token of its process's thread), ending with the calling thread;
+        /// a receiver with one of them waiting for a reply runs the call on it.
+        chain: Vec<u64>,
         parcel: WireParcel,
     },
     /// The answer to transaction `txn`: a reply parcel, or a status code when the
@@ -286,16 +297,27 @@ pub(crate) fn encode(message: &Message, fds: usize) -> Result<Frame<'_>> {
             code,
             flags,
             parent,
+            chain,
             parcel,
             ..
         } => {
             data = &parcel.data;
-            tail.0.reserve(64);
+            tail.0.reserve(64 + 8 * chain.len());
             tail.u64(*target);
             tail.0.extend_from_slice(token);
             tail.u32(*code);
-            tail.u32(*flags);
-            tail.u64(*parent);
+            let chain = &chain[chain.len().saturating_sub(MAX_CHAIN)..];
+            if chain.is_empty() {
+                tail.u32(*flags & !FLAG_CHAIN);
+                tail.u64(*parent);
+            } else {
+                tail.u32(*flags | FLAG_CHAIN);
+                tail.u64(*parent);
+                tail.u8(chain.len() as u8);
+                for thread in chain {
+                    tail.u64(*thread);
+                }
+            }
             tail.objects(parcel)?;
             tail.u32(u32::try_from(data.len()).map_err(|_| StatusCode::BAD_VALUE)?);
         }
@@ -476,6 +498,17 @@ pub(crate) fn decode_body(header: &[u8; HEADER_LEN], mut body: Vec<u8>) -> Resul
             let code = r.u32()?;
             let flags = r.u32()?;
             let parent = r.u64()?;
+            let mut chain = Vec::new();
+            if flags & FLAG_CHAIN != 0 {
+                let len = usize::from(r.u8()?);
+                if len == 0 || len > MAX_CHAIN {
+                    return Err(StatusCode::BAD_VALUE);
+                }
+                chain.reserve_exact(len);
+                for _ in 0..len {
+                    chain.push(r.u64()?);
+                }
+            }
             let parcel = WireParcel {
                 objects: r.objects()?,
                 data: body,
@@ -485,8 +518,9 @@ pub(crate) fn decode_body(header: &[u8; HEADER_LEN], mut body: Vec<u8>) -> Resul
                 target,
                 token,
                 code,
-                flags,
+                flags: flags & !FLAG_CHAIN,
                 parent,
+                chain,
                 parcel,
             }
         }
@@ -587,6 +621,17 @@ mod tests {
                 code: 2,
                 flags: 1,
                 parent: 4,
+                chain: Vec::new(),
+                parcel: parcel.clone(),
+            },
+            Message::Transaction {
+                txn: 7,
+                target: 1,
+                token: [1; 16],
+                code: 2,
+                flags: 0,
+                parent: 0,
+                chain: vec![11, 22, 33],
                 parcel: parcel.clone(),
             },
             Message::Reply {

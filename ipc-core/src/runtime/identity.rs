@@ -15,19 +15,45 @@ pub(crate) struct Incoming {
 
 thread_local! {
     static STACK: RefCell<Vec<Incoming>> = const { RefCell::new(Vec::new()) };
+    /// The calling-thread chain of each transaction in `STACK`.
+    static CHAINS: RefCell<Vec<Vec<u64>>> = const { RefCell::new(Vec::new()) };
+    static TOKEN: u64 = {
+        let mut bytes = [0u8; 8];
+        crate::random::fill(&mut bytes);
+        // 0 never names a thread.
+        u64::from_le_bytes(bytes).max(1)
+    };
 }
 
-/// Runs `f` as the handler of `incoming`.
-pub(crate) fn with_incoming<R>(incoming: Incoming, f: impl FnOnce() -> R) -> R {
+/// This thread's token: a random number that names it in call chains.
+pub(crate) fn thread_token() -> u64 {
+    TOKEN.with(|t| *t)
+}
+
+/// Runs `f` as the handler of `incoming`, made on behalf of the threads in `chain`.
+pub(crate) fn with_incoming<R>(incoming: Incoming, chain: Vec<u64>, f: impl FnOnce() -> R) -> R {
     struct Pop;
     impl Drop for Pop {
         fn drop(&mut self) {
             STACK.with(|s| s.borrow_mut().pop());
+            CHAINS.with(|c| c.borrow_mut().pop());
         }
     }
     STACK.with(|s| s.borrow_mut().push(incoming));
+    CHAINS.with(|c| c.borrow_mut().push(chain));
     let _pop = Pop;
     f()
+}
+
+/// The chain an outgoing two-way call carries: the chain of the transaction this
+/// thread is running (if any), then this thread, at most `MAX_CHAIN` long (the
+/// innermost kept).
+pub(crate) fn outgoing_chain() -> Vec<u64> {
+    let mut chain = CHAINS.with(|c| c.borrow().last().cloned().unwrap_or_default());
+    chain.push(thread_token());
+    let excess = chain.len().saturating_sub(crate::protocol::MAX_CHAIN);
+    chain.drain(..excess);
+    chain
 }
 
 /// The innermost incoming transaction this thread is running, if any.

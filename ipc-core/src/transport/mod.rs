@@ -114,6 +114,10 @@ pub(crate) trait Transport: Send + Sync + std::fmt::Debug {
         self.spin_for_data()
     }
 
+    /// Makes a blocking `recv` in progress (or the next one) return `Interrupted`,
+    /// so that its thread looks at calls handed to it.
+    fn interrupt_reader(&self);
+
     /// Wakes a thread sleeping in `recv` so it re-checks the peer's liveness.
     fn wake_reader(&self) {}
 

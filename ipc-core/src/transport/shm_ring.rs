@@ -165,6 +165,8 @@ pub(crate) struct ShmTransport {
     send: Mutex<u64>,
     recv: Mutex<RecvSide>,
     closed: AtomicBool,
+    /// A blocking receive must return `Interrupted` (`interrupt_reader`).
+    interrupted: AtomicBool,
 }
 
 impl ShmTransport {
@@ -244,6 +246,7 @@ impl ShmTransport {
             send: Mutex::new(0),
             recv: Mutex::new(RecvSide::default()),
             closed: AtomicBool::new(false),
+            interrupted: AtomicBool::new(false),
         }
     }
 
@@ -321,6 +324,9 @@ impl ShmTransport {
             if !side.spill.is_empty() {
                 return Ok(sink.take_spill(&mut side.spill, fds));
             }
+            if blocking && self.interrupted.swap(false, SeqCst) {
+                return Err(io::ErrorKind::Interrupted.into());
+            }
             let n = self.read_ring(side, &mut sink)?;
             if n > 0 {
                 return Ok(n);
@@ -350,7 +356,12 @@ impl ShmTransport {
             let seq = self.region.u32_at(self.rx.control + DATA_SEQ);
             let seen = seq.load(SeqCst);
             state.store(SLEEPING, SeqCst);
-            if self.available(side.tail)? == 0 && !self.closed.load(SeqCst) {
+            // An interrupt stores its flag before it bumps `data_seq`: either we see
+            // the flag here, or the bump comes after `seen` and the wait returns.
+            if self.available(side.tail)? == 0
+                && !self.closed.load(SeqCst)
+                && !self.interrupted.load(SeqCst)
+            {
                 futex_wait(seq, seen, LIVENESS_CHECK);
             }
             state.store(READING, SeqCst);
@@ -683,6 +694,11 @@ impl Transport for ShmTransport {
     fn linger(&self, timeout: Duration) -> bool {
         // Producers wake a consumer in SLEEPING through the futex, never the socket.
         self.wait_for_data(timeout)
+    }
+
+    fn interrupt_reader(&self) {
+        self.interrupted.store(true, SeqCst);
+        self.wake_reader();
     }
 
     fn wake_reader(&self) {

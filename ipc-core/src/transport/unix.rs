@@ -6,9 +6,11 @@ use std::collections::VecDeque;
 use std::io::{self, IoSlice};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::eventfd::{EfdFlags, EventFd};
 use nix::sys::socket::{ControlMessage, MsgFlags, sendmsg};
 use parking_lot::Mutex;
 
@@ -24,6 +26,11 @@ pub(crate) struct UnixTransport {
     recv: Mutex<Spill>,
     /// How long a send may make no progress before it fails.
     send_timeout: Duration,
+    /// Polled beside the socket by a blocking receive; written by
+    /// `interrupt_reader`. Made on first use by either (most connections never
+    /// need it); `None` if it could not be made (a blocking receive then only ends
+    /// with data).
+    interrupt: OnceLock<Option<EventFd>>,
 }
 
 impl UnixTransport {
@@ -33,7 +40,16 @@ impl UnixTransport {
             send_lock: Mutex::new(()),
             recv: Mutex::new(Spill::default()),
             send_timeout,
+            interrupt: OnceLock::new(),
         }
+    }
+
+    fn interrupt_fd(&self) -> Option<&EventFd> {
+        self.interrupt
+            .get_or_init(|| {
+                EventFd::from_flags(EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK).ok()
+            })
+            .as_ref()
     }
 
     /// The socket is full: wait until it drains, reading ahead whatever the peer
@@ -109,7 +125,40 @@ impl Transport for UnixTransport {
         if spill.eof {
             return Ok(0);
         }
-        crate::sys::recv_with_fds(self.stream.as_raw_fd(), buf, fds, blocking)
+        let interrupt = if blocking { self.interrupt_fd() } else { None };
+        let Some(interrupt) = interrupt else {
+            return crate::sys::recv_with_fds(self.stream.as_raw_fd(), buf, fds, blocking);
+        };
+        loop {
+            // Wait for the socket or an interrupt (level-triggered: one written
+            // before we got here is seen at once; both sides make the same eventfd).
+            let mut ready = [
+                PollFd::new(self.stream.as_fd(), PollFlags::POLLIN),
+                PollFd::new(interrupt.as_fd(), PollFlags::POLLIN),
+            ];
+            match poll(&mut ready, PollTimeout::NONE) {
+                Ok(_) => {}
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(e) => return Err(e.into()),
+            }
+            if ready[1]
+                .revents()
+                .is_some_and(|r| r.contains(PollFlags::POLLIN))
+            {
+                let _ = interrupt.read();
+                return Err(io::ErrorKind::Interrupted.into());
+            }
+            match crate::sys::recv_with_fds(self.stream.as_raw_fd(), buf, fds, false) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                other => return other,
+            }
+        }
+    }
+
+    fn interrupt_reader(&self) {
+        if let Some(interrupt) = self.interrupt_fd() {
+            let _ = interrupt.write(1);
+        }
     }
 
     fn has_spilled(&self) -> bool {

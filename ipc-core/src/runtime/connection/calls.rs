@@ -15,6 +15,8 @@ pub(crate) struct Call {
     pub(crate) fds: Vec<OwnedFd>,
     /// This process's own objects the parcel names, resolved when the frame was read.
     pub(crate) pinned: Vec<Option<SpIBinder>>,
+    /// The threads the call is made on behalf of (see `mailbox`).
+    pub(crate) chain: Vec<u64>,
     /// The target, resolved when a oneway call was queued.
     pub(crate) resolved: Option<SpIBinder>,
 }
@@ -73,7 +75,8 @@ pub(crate) fn run_call(mut call: Call) {
     // A oneway call naming a third process's object is acknowledged once this
     // process holds its own reference (the sender keeps the object until then).
     let acknowledge = oneway && conn.names_third_party(&call.parcel);
-    let result = identity::with_incoming(incoming, || {
+    let chain = std::mem::take(&mut call.chain);
+    let result = identity::with_incoming(incoming, chain, || {
         let data = conn.from_wire(call.parcel, call.fds, call.pinned);
         conn.acknowledge(acknowledge, call.txn, false);
         target.transact(call.code, data?, call.flags)

@@ -29,6 +29,7 @@ use crate::{FLAG_ONEWAY, Parcel, Result, SpIBinder, StatusCode};
 
 mod calls;
 mod handshake;
+mod mailbox;
 mod reader;
 mod wire;
 
@@ -316,11 +317,12 @@ impl Connection {
     pub(crate) fn acquire(self: &Arc<Self>, id: u64, token: Token) -> Result<()> {
         let txn = self.next_txn.fetch_add(1, Ordering::Relaxed);
         self.state.lock().waiters.insert(txn, VecDeque::new());
+        let waiting = mailbox::waiting_on(self);
         if let Err(e) = self.send(&Message::Acquire { txn, id, token }, &[]) {
             self.state.lock().waiters.remove(&txn);
             return Err(e);
         }
-        match self.wait_for_reply(txn)? {
+        match self.wait_for_reply(txn, &waiting)? {
             (Ok(_), _, _) => Ok(()),
             (Err(code), _, _) => Err(StatusCode::from(code)),
         }
@@ -355,9 +357,16 @@ impl Connection {
         let txn = self.next_txn.fetch_add(1, Ordering::Relaxed);
         let parent = identity::nested_parent(self.id);
         let oneway = flags & FLAG_ONEWAY != 0;
+        // A oneway call never waits, so nothing can be routed back to its thread.
+        let chain = if oneway {
+            Vec::new()
+        } else {
+            identity::outgoing_chain()
+        };
         if !oneway {
             self.state.lock().waiters.insert(txn, VecDeque::new());
         }
+        let waiting = (!oneway).then(|| mailbox::waiting_on(self));
         // Held before sending: the peer's `Received` may come back at once. (If the
         // send fails, the connection closes and lets go of everything held.)
         let keep = if oneway && third_party {
@@ -371,8 +380,9 @@ impl Connection {
             target,
             token,
             code,
-            flags,
+            flags: flags & !protocol::FLAG_CHAIN,
             parent,
+            chain,
             parcel,
         };
         let sent = self.send(&message, &fds);
@@ -382,10 +392,10 @@ impl Connection {
             self.close("");
             return Err(e);
         }
-        if oneway {
+        let Some(waiting) = waiting else {
             return Ok(Parcel::new());
-        }
-        let result = match self.wait_for_reply(txn)? {
+        };
+        let result = match self.wait_for_reply(txn, &waiting)? {
             (Ok(parcel), fds, pinned) => {
                 let third_party = self.names_third_party(&parcel);
                 let result = self.from_wire(parcel, fds, pinned);
@@ -400,7 +410,15 @@ impl Connection {
 
     /// Waits for the reply to `txn`, reading the connection whenever no other thread
     /// is, and running nested calls made on behalf of `txn` on this thread.
-    fn wait_for_reply(self: &Arc<Self>, txn: u64) -> Result<ReplyParts> {
+    ///
+    /// `waiting` registered this thread for calls of a chain that comes back through
+    /// another process (see `mailbox`); it runs them too. It is made before the
+    /// request is sent, since such a call can come back before this is reached.
+    fn wait_for_reply(
+        self: &Arc<Self>,
+        txn: u64,
+        waiting: &mailbox::Waiting,
+    ) -> Result<ReplyParts> {
         loop {
             let mut state = self.state.lock();
             match state.waiters.get_mut(&txn).and_then(VecDeque::pop_front) {
@@ -414,6 +432,13 @@ impl Connection {
                     continue;
                 }
                 None => {}
+            }
+            // Checked under the state lock, which a thread handing a call over
+            // takes to notify: no wake-up is lost.
+            if let Some(call) = waiting.take() {
+                drop(state);
+                run_call(call);
+                continue;
             }
             if self.is_dead() {
                 state.waiters.remove(&txn);
@@ -436,6 +461,16 @@ impl Connection {
                 runtime().pool.submit(work);
             }
         }
+    }
+
+    /// Wakes the threads waiting on this connection, whether on its condition
+    /// variable or reading it, so they look at their mailboxes.
+    fn wake_waiter(&self) {
+        {
+            let _state = self.state.lock();
+            self.changed.notify_all();
+        }
+        self.transport.interrupt_reader();
     }
 
     pub(crate) fn transport_kind(&self) -> &'static str {

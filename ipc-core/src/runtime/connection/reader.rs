@@ -262,6 +262,8 @@ impl Connection {
                         && (rb.big.is_some() || rb.end > rb.start)
                         && self.wait_mid_frame(rb) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return works,
+                // A call was handed to a thread waiting here (see `mailbox`).
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => return works,
                 Err(e) => {
                     self.close(&format!("receive failed: {e}"));
                     return works;
@@ -371,6 +373,7 @@ impl Connection {
                 code,
                 flags,
                 parent,
+                chain,
                 parcel,
             } => {
                 let max = rt.config.max_objects_per_parcel;
@@ -405,6 +408,7 @@ impl Connection {
                     fds,
                     pinned,
                     resolved: None,
+                    chain,
                 };
                 if flags & FLAG_ONEWAY != 0 {
                     return self.enqueue_oneway(call, works);
@@ -417,7 +421,11 @@ impl Connection {
                         return Ok(Dispatched::Done);
                     }
                 }
-                works.push(Work::Call(call));
+                // A chain that came back through another process runs on its
+                // waiting thread here, if it has one; otherwise the pool runs it.
+                if let Some(call) = mailbox::hand_to_waiting_thread(call) {
+                    works.push(Work::Call(call));
+                }
             }
             Message::Acquire { txn, id, token } => {
                 let result = match rt.nodes.lookup(id, &token) {
