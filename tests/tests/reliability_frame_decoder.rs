@@ -35,6 +35,7 @@ fn seeds() -> Vec<Vec<u8>> {
         raw::acquire(4, 1, token),
         raw::release(1, token, 3),
         raw::frame(raw::BYE, 0, 0, &raw::str_field(b"because")),
+        raw::transaction_with_chain(9, 1, token, 1, &[7, 8, 9], &data),
         raw::frame(raw::RECEIVED, 5, 0, &[1]),
         raw::frame(raw::RECEIVED, 6, 0, &[0]),
     ]
@@ -45,6 +46,26 @@ fn every_kind_of_frame_decodes() {
     for (i, seed) in seeds().iter().enumerate() {
         assert!(decode_frame(seed), "seed {i} does not decode: {seed:02x?}");
     }
+}
+
+#[test]
+fn chains_of_no_thread_or_too_many_are_refused() {
+    let token = [7u8; 16];
+    let data = raw::ints(&[5, 0]);
+    assert!(decode_frame(&raw::transaction_with_chain(
+        1, 1, token, 1, &[1; 32], &data
+    )));
+    assert!(!decode_frame(&raw::transaction_with_chain(
+        1,
+        1,
+        token,
+        1,
+        &[],
+        &data
+    )));
+    assert!(!decode_frame(&raw::transaction_with_chain(
+        1, 1, token, 1, &[1; 33], &data
+    )));
 }
 
 #[test]

@@ -121,6 +121,34 @@ pub fn transaction_with(
     frame(TRANSACTION, txn, fds, &body)
 }
 
+/// A two-way transaction carrying a chain of calling threads (`FLAG_CHAIN`, then
+/// a `u8` count and the `u64` tokens after `parent`).
+pub fn transaction_with_chain(
+    txn: u64,
+    target: u64,
+    token: [u8; 16],
+    code: u32,
+    chain: &[u64],
+    data: &[u8],
+) -> Vec<u8> {
+    let mut body = data.to_vec();
+    body.extend(target.to_le_bytes());
+    body.extend(token);
+    body.extend(code.to_le_bytes());
+    body.extend(FLAG_CHAIN.to_le_bytes());
+    body.extend(0u64.to_le_bytes());
+    body.push(chain.len() as u8);
+    for thread in chain {
+        body.extend(thread.to_le_bytes());
+    }
+    body.extend(0u32.to_le_bytes()); // no objects
+    body.extend((data.len() as u32).to_le_bytes());
+    frame(TRANSACTION, txn, 0, &body)
+}
+
+/// `Transaction::flags` bit: a chain of calling threads follows `parent`.
+pub const FLAG_CHAIN: u32 = 0x4000_0000;
+
 /// A plain transaction without objects.
 pub fn transaction(
     txn: u64,
