@@ -35,22 +35,21 @@ struct MailboxInner {
 /// once per thread.
 static THREADS: LazyLock<RwLock<HashMap<u64, Arc<Mailbox>>>> = LazyLock::new(Default::default);
 
-/// This thread's mailbox, registered in `THREADS` until the thread ends.
-struct Mine(Arc<Mailbox>);
+/// This thread's token and mailbox, registered in `THREADS` until the thread ends.
+struct Mine(u64, Arc<Mailbox>);
 
 impl Drop for Mine {
     fn drop(&mut self) {
-        THREADS.write().remove(&identity::thread_token());
+        THREADS.write().remove(&self.0);
     }
 }
 
 thread_local! {
     static MINE: Mine = {
+        let token = identity::thread_token();
         let mailbox = Arc::<Mailbox>::default();
-        THREADS
-            .write()
-            .insert(identity::thread_token(), mailbox.clone());
-        Mine(mailbox)
+        THREADS.write().insert(token, mailbox.clone());
+        Mine(token, mailbox)
     };
 }
 
@@ -61,7 +60,7 @@ pub(super) struct Waiting {
 
 /// Registers this thread as waiting for a reply on `conn`.
 pub(super) fn waiting_on(conn: &Arc<Connection>) -> Waiting {
-    let mailbox = MINE.with(|mine| mine.0.clone());
+    let mailbox = MINE.with(|mine| mine.1.clone());
     mailbox.inner.lock().waiting_on.push(conn.clone());
     Waiting { mailbox }
 }
