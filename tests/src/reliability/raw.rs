@@ -109,16 +109,23 @@ pub fn transaction_with(
     table: &[u8],
     fds: u16,
 ) -> Vec<u8> {
+    let mut body = transaction_head(data, target, token, code, flags);
+    body.extend(count.to_le_bytes());
+    body.extend(table);
+    body.extend((data.len() as u32).to_le_bytes());
+    frame(TRANSACTION, txn, fds, &body)
+}
+
+/// A transaction body up to its `parent` field (0): the data, then target, token,
+/// code and flags.
+fn transaction_head(data: &[u8], target: u64, token: [u8; 16], code: u32, flags: u32) -> Vec<u8> {
     let mut body = data.to_vec();
     body.extend(target.to_le_bytes());
     body.extend(token);
     body.extend(code.to_le_bytes());
     body.extend(flags.to_le_bytes());
     body.extend(0u64.to_le_bytes());
-    body.extend(count.to_le_bytes());
-    body.extend(table);
-    body.extend((data.len() as u32).to_le_bytes());
-    frame(TRANSACTION, txn, fds, &body)
+    body
 }
 
 /// A two-way transaction carrying a chain of calling threads (`FLAG_CHAIN`, then
@@ -131,12 +138,7 @@ pub fn transaction_with_chain(
     chain: &[u64],
     data: &[u8],
 ) -> Vec<u8> {
-    let mut body = data.to_vec();
-    body.extend(target.to_le_bytes());
-    body.extend(token);
-    body.extend(code.to_le_bytes());
-    body.extend(FLAG_CHAIN.to_le_bytes());
-    body.extend(0u64.to_le_bytes());
+    let mut body = transaction_head(data, target, token, code, FLAG_CHAIN);
     body.push(chain.len() as u8);
     for thread in chain {
         body.extend(thread.to_le_bytes());
