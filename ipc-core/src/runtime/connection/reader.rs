@@ -40,11 +40,11 @@ const BIG_FRAME: usize = READ_BUF;
 /// spins, as for any other read, then hands the connection back to the poller: a
 /// peer that trickles a frame cannot hold a pool thread for long.
 pub(super) const MID_FRAME_PATIENCE: Duration = Duration::from_millis(20);
+/// The longest single such sleep.
+const MID_FRAME_WAIT: Duration = Duration::from_millis(5);
 /// How long a pool thread that has just answered a call waits on that connection for
 /// the next one (see `serve_more`).
 const LINGER: Duration = Duration::from_millis(1);
-/// The longest single such sleep.
-const MID_FRAME_WAIT: Duration = Duration::from_millis(5);
 
 impl ReadBuf {
     /// Resets the buffer when it is empty.
