@@ -376,12 +376,13 @@ fn spawn(role: &str, path: &std::path::Path, extra: &[(&str, String)]) -> ChildP
 
 /// Starts a server process and waits until it serves.
 fn server(name: &str, threads: usize) -> (ChildProc, SpIBinder) {
+    server_env(name, &[("IPC_TEST_THREADS", threads.to_string())])
+}
+
+/// A server process with `env` (e.g. a limit), and its root; checks the transport.
+fn server_env(name: &str, env: &[(&str, String)]) -> (ChildProc, SpIBinder) {
     let path = socket_path(name);
-    let mut child = spawn(
-        "server",
-        &path,
-        &[("IPC_TEST_THREADS", threads.to_string())],
-    );
+    let mut child = spawn("server", &path, env);
     wait_ready(&mut child);
     let binder = ipc_core::connect(&path).unwrap();
     let pid = child.0.id() as i32;
@@ -871,14 +872,10 @@ fn fds_do_not_leak_in_the_receiver() {
 #[test]
 fn an_oversized_transaction_fails_cleanly_and_the_connection_lives_on() {
     let _w = watchdog("too-large", 30);
-    let path = socket_path("too-large");
-    let mut child = spawn(
-        "server",
-        &path,
+    let (_child, root) = server_env(
+        "too-large",
         &[("BINDER_IPC_MAX_TRANSACTION_SIZE", "65536".into())],
     );
-    wait_ready(&mut child);
-    let root = ipc_core::connect(&path).unwrap();
     let mut data = Parcel::new();
     data.write(&vec![7u8; 60_000]).unwrap();
     assert_eq!(
@@ -901,14 +898,10 @@ fn an_oversized_transaction_fails_cleanly_and_the_connection_lives_on() {
 #[test]
 fn a_full_oneway_queue_slows_the_sender_and_loses_nothing() {
     let _w = watchdog("backpressure", 60);
-    let path = socket_path("backpressure");
-    let mut child = spawn(
-        "server",
-        &path,
+    let (_child, root) = server_env(
+        "backpressure",
         &[("BINDER_IPC_MAX_PENDING_ONEWAY", "8".into())],
     );
-    wait_ready(&mut child);
-    let root = ipc_core::connect(&path).unwrap();
     for i in 0..2000 {
         let mut data = Parcel::new();
         data.write(&i).unwrap();
