@@ -119,11 +119,15 @@ impl<I: FromIBinder + ?Sized> Tracked<I> {
     }
 
     fn died(&self, generation: u64) {
-        println!("death notification: {} died", self.name);
-        let mut state = self.state.lock();
-        if state.generation == generation {
-            state.dead = state.current.take();
+        // Record the death before saying so: the launcher acts on the line (it asks
+        // for `call-dead`), and the dead instance must be there by then.
+        {
+            let mut state = self.state.lock();
+            if state.generation == generation {
+                state.dead = state.current.take();
+            }
         }
+        println!("death notification: {} died", self.name);
     }
 
     /// The instance that died last, if any.
