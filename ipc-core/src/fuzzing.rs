@@ -1,8 +1,8 @@
 //! Entry points for fuzz targets and random-input tests of code that is otherwise
 //! private to this crate. Not a stable API.
 
-/// Decodes `bytes` as one frame (header and body), the way a connection does after
-/// reading it. Returns whether it decoded; never panics.
+/// Decodes `bytes` as one frame (header, body and any blob), the way a connection
+/// does after reading it. Returns whether it decoded; never panics.
 pub fn decode_frame(bytes: &[u8]) -> bool {
     let Some(header) = bytes.get(..crate::protocol::HEADER_LEN) else {
         return false;
@@ -17,5 +17,6 @@ pub fn decode_frame(bytes: &[u8]) -> bool {
     {
         return false;
     }
-    crate::protocol::decode_body(&h, bytes[crate::protocol::HEADER_LEN..].to_vec()).is_ok()
+    // Splits a blob frame as a connection's reader does.
+    crate::protocol::decode(bytes).is_ok()
 }

@@ -22,6 +22,12 @@ fn seeds() -> Vec<Vec<u8>> {
     reply.extend(0u32.to_le_bytes());
     reply.extend(0u32.to_le_bytes());
     reply.extend((data.len() as u32).to_le_bytes());
+    // A reply whose data is `0, 8`: status OK, then the blob's count.
+    let blob_data = raw::ints(&[0, 8]);
+    let mut blob_reply = blob_data.clone();
+    blob_reply.extend(0u32.to_le_bytes());
+    blob_reply.extend(0u32.to_le_bytes());
+    blob_reply.extend((blob_data.len() as u32).to_le_bytes());
     vec![
         raw::hello(),
         raw::frame(raw::HELLO, 0, 1, &raw::hello_body(raw::VERSION, 1, 65536)),
@@ -38,6 +44,12 @@ fn seeds() -> Vec<Vec<u8>> {
         raw::transaction_with_chain(9, 1, token, 1, &[7, 8, 9], &data),
         raw::frame(raw::RECEIVED, 5, 0, &[1]),
         raw::frame(raw::RECEIVED, 6, 0, &[0]),
+        // A parcel ending with a 5-byte array sent as the frame's blob.
+        raw::with_blob(
+            &raw::transaction(10, 1, token, 1, 0, &raw::ints(&[5, 5])),
+            &[1, 2, 3, 4, 5],
+        ),
+        raw::with_blob(&raw::frame(raw::REPLY, 1, 0, &blob_reply), &[9; 8]),
     ]
 }
 

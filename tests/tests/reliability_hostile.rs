@@ -179,6 +179,7 @@ fn garbage_after_hello(cx: &Ctx<'_>, reps: usize) {
         // an unknown kind, so it can never be a valid frame.
         bytes[..4].copy_from_slice(&(len as u32).to_le_bytes());
         bytes[4] = 7 + (bytes[4] % 200);
+        bytes[5] = 0; // no frame flags (see `lying_blobs`)
         bytes[6] = 0;
         bytes[7] = 0;
         expect(
@@ -186,6 +187,58 @@ fn garbage_after_hello(cx: &Ctx<'_>, reps: usize) {
             "malformed frame",
             "garbage after the hello",
         );
+    }
+}
+
+/// Frames whose blob (a trailing byte array sent after the body) lies about itself;
+/// every tenth one is a good blob call, which must be answered.
+fn lying_blobs(cx: &Ctx<'_>, reps: usize) {
+    for i in 0..reps {
+        let mut p = RawPeer::connect(cx.path);
+        let txn = p.txn();
+        let n = 1 + cx.rng().below(300) as usize;
+        let blob = cx.rng().bytes(n);
+        // ADD_ONE of 41, then the array's count: the blob is the array.
+        let data = raw::ints(&[41, n as i32]);
+        let good = raw::with_blob(
+            &raw::transaction(txn, p.id, p.token, ADD_ONE, 0, &data),
+            &blob,
+        );
+        let (bytes, want) = match i % 10 {
+            0 => {
+                p.send(&good);
+                assert_eq!(p.reply_to(txn), Ok(raw::ints(&[42])), "a good blob call");
+                continue;
+            }
+            1 | 2 => {
+                // The data's last word is not the blob's length.
+                let data = raw::ints(&[41, n as i32 + 1 + i as i32 % 3]);
+                let frame = raw::transaction(txn, p.id, p.token, ADD_ONE, 0, &data);
+                (raw::with_blob(&frame, &blob), "malformed frame")
+            }
+            3 | 4 => {
+                // A blob longer than the frame.
+                let mut bad = good.clone();
+                bad[16..20].copy_from_slice(
+                    &(good.len() as u32 + cx.rng().below(1000) as u32).to_le_bytes(),
+                );
+                (bad, "impossible length")
+            }
+            5 | 6 => {
+                // Only a parcel may have one.
+                let frame = raw::release(p.id, p.token, 1);
+                (raw::with_blob(&frame, &blob), "malformed frame")
+            }
+            _ => {
+                // Flags nobody defined.
+                let mut bad = good.clone();
+                bad[5] |= 2 << (cx.rng().below(7) as u8);
+                (bad, "unknown flags")
+            }
+        };
+        p.send(&bytes);
+        let _ = p.stream.shutdown(std::net::Shutdown::Write);
+        expect(&p.goodbye(), want, "a lying blob");
     }
 }
 
@@ -859,6 +912,11 @@ fn behaviours() -> Vec<Behaviour> {
             name: "garbage frame in the ring",
             logged: Some(("impossible length", 1)),
             run: ring_garbage_frames,
+        },
+        Behaviour {
+            name: "blob frames that lie (length, count, kind, flags)",
+            logged: Some(("malformed frame", 4)),
+            run: lying_blobs,
         },
         Behaviour {
             name: "unusable ring region (unsealed, short, odd size)",

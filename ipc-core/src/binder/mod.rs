@@ -55,6 +55,20 @@ pub(crate) trait BinderObject: Send + Sync + fmt::Debug + Any {
         flags: TransactionFlags,
     ) -> Result<Parcel>;
 
+    /// [`BinderObject::transact`] with a byte array appended to `data` (positioned at
+    /// its end); a remote object sends the array's bytes from `tail` itself.
+    fn transact_with_tail(
+        &self,
+        code: TransactionCode,
+        mut data: Parcel,
+        tail: &[u8],
+        flags: TransactionFlags,
+    ) -> Result<Parcel> {
+        data.write_byte_array(Some(tail))?;
+        data.set_data_position(0)?;
+        self.transact(code, data, flags)
+    }
+
     /// The interface descriptor (asked of the object once when it is remote).
     fn descriptor(&self) -> Result<String>;
 
@@ -106,6 +120,24 @@ impl SpIBinder {
     ) -> Result<Parcel> {
         data.set_data_position(0)?;
         let mut reply = self.0.transact(code, data, flags)?;
+        reply.set_data_position(0)?;
+        Ok(reply)
+    }
+
+    /// [`SpIBinder::transact`] for a request that ends with a byte array: `tail` is
+    /// written after `data`'s bytes (exactly as `data.write(tail)` would), but a big
+    /// array's bytes go from `tail` straight to the connection instead of being
+    /// copied into the parcel first. Generated proxies send a trailing `in byte[]`
+    /// argument this way.
+    pub fn transact_with_tail(
+        &self,
+        code: TransactionCode,
+        mut data: Parcel,
+        tail: &[u8],
+        flags: TransactionFlags,
+    ) -> Result<Parcel> {
+        data.set_data_position(data.data_size())?;
+        let mut reply = self.0.transact_with_tail(code, data, tail, flags)?;
         reply.set_data_position(0)?;
         Ok(reply)
     }

@@ -70,16 +70,38 @@ impl BinderObject for Proxy {
         data: Parcel,
         flags: TransactionFlags,
     ) -> Result<Parcel> {
-        self.conn.transact(self.id, self.token, code, data, flags)
+        self.conn
+            .transact(self.id, self.token, code, data, None, flags)
+    }
+
+    fn transact_with_tail(
+        &self,
+        code: TransactionCode,
+        mut data: Parcel,
+        tail: &[u8],
+        flags: TransactionFlags,
+    ) -> Result<Parcel> {
+        if tail.len() < crate::parcel::buffers::BIG {
+            data.write_byte_array(Some(tail))?;
+            return self.transact(code, data, flags);
+        }
+        data.write_i32(i32::try_from(tail.len()).map_err(|_| StatusCode::BAD_VALUE)?);
+        self.conn
+            .transact(self.id, self.token, code, data, Some(tail), flags)
     }
 
     fn descriptor(&self) -> Result<String> {
         if let Some(d) = self.descriptor.get() {
             return Ok(d.clone());
         }
-        let mut reply =
-            self.conn
-                .transact(self.id, self.token, INTERFACE_TRANSACTION, Parcel::new(), 0)?;
+        let mut reply = self.conn.transact(
+            self.id,
+            self.token,
+            INTERFACE_TRANSACTION,
+            Parcel::new(),
+            None,
+            0,
+        )?;
         let descriptor = reply.read_string16()?.ok_or(StatusCode::UNEXPECTED_NULL)?;
         Ok(self.descriptor.get_or_init(|| descriptor).clone())
     }

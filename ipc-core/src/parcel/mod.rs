@@ -88,6 +88,13 @@ pub struct ByteArrayAt {
 #[derive(Default)]
 pub struct Parcel {
     data: Vec<u8>,
+    /// A byte array that ends the parcel, kept in a buffer of its own: the parcel's
+    /// bytes are `data ‖ tail ‖ zero padding to 4`, and `data` ends with the array's
+    /// count. A big array received at the end of a parcel comes this way, and a
+    /// reader of it takes the buffer over instead of copying it (see
+    /// [`Parcel::read_byte_array`]); a stub's returned array leaves this way. Anything
+    /// else that touches those bytes first moves them into `data` (`flatten`).
+    tail: Option<Vec<u8>>,
     pos: usize,
     /// Reads stop here: the data size, or the end of the enclosing sized parcelable.
     limit: Option<usize>,
@@ -99,13 +106,16 @@ pub struct Parcel {
 impl Drop for Parcel {
     fn drop(&mut self) {
         buffers::give(std::mem::take(&mut self.data));
+        if let Some(tail) = self.tail.take() {
+            buffers::give(tail);
+        }
     }
 }
 
 impl std::fmt::Debug for Parcel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Parcel")
-            .field("data_size", &self.data.len())
+            .field("data_size", &self.data_size())
             .field("data_position", &self.pos)
             .field("objects", &self.objects)
             .finish()
@@ -133,6 +143,7 @@ impl Parcel {
     pub(crate) fn with_data(data: Vec<u8>) -> Parcel {
         Parcel {
             data,
+            tail: None,
             pos: 0,
             limit: None,
             nesting: 0,
@@ -140,14 +151,28 @@ impl Parcel {
         }
     }
 
-    /// The bytes written so far.
-    pub fn data(&self) -> &[u8] {
+    /// The parcel's bytes. (`&mut` because a big byte array that ends a received
+    /// parcel is kept in a buffer of its own until something needs the bytes in one
+    /// piece: this moves it into place.)
+    pub fn data(&mut self) -> &[u8] {
+        self.flatten();
         &self.data
     }
 
     /// The size of the data in bytes.
     pub fn data_size(&self) -> usize {
-        self.data.len()
+        self.data.len() + self.tail.as_ref().map_or(0, |t| pad4(t.len()))
+    }
+
+    /// Moves a kept-apart trailing array (see `tail`) into `data`, with its padding.
+    fn flatten(&mut self) {
+        if let Some(tail) = self.tail.take() {
+            let end = self.data.len() + pad4(tail.len());
+            self.data.reserve(end - self.data.len());
+            self.data.extend_from_slice(&tail);
+            self.data.resize(end, 0);
+            buffers::give(tail);
+        }
     }
 
     /// The current read/write position.
@@ -157,7 +182,7 @@ impl Parcel {
 
     /// Moves the read/write position; it may not pass the end of the data.
     pub fn set_data_position(&mut self, pos: usize) -> Result<()> {
-        if pos > self.data.len() {
+        if pos > self.data_size() {
             return Err(StatusCode::BAD_INDEX);
         }
         self.pos = pos;
@@ -193,19 +218,22 @@ impl Parcel {
     /// buffer for reuse.
     pub fn clear(&mut self) {
         self.data.clear();
+        self.tail = None;
         self.objects.clear();
         self.pos = 0;
         self.limit = None;
     }
 
     fn read_end(&self) -> usize {
-        self.limit.unwrap_or(self.data.len()).min(self.data.len())
+        let size = self.data_size();
+        self.limit.unwrap_or(size).min(size)
     }
 
     // ---- raw writes ------------------------------------------------------------
 
     /// Writes `bytes` at the position (overwriting or appending) and moves past them.
     fn put(&mut self, bytes: &[u8]) {
+        self.flatten();
         let needed = self.pos.max(self.data.len()) + bytes.len();
         if needed > self.data.capacity() && needed >= buffers::BIG {
             // Growing big: move to a recycled buffer rather than a fresh mapping.
@@ -282,15 +310,40 @@ impl Parcel {
         Ok(())
     }
 
+    /// Writes a byte array like [`Parcel::write_byte_array`], keeping the buffer
+    /// instead of copying it when the array is big and written at the end: a server
+    /// stub returns a `byte[]` this way, and its bytes go from that buffer straight to
+    /// the connection. Anything written after it moves it into the parcel's buffer.
+    pub fn write_byte_array_owned(&mut self, bytes: Vec<u8>) -> Result<()> {
+        if bytes.len() < buffers::BIG || self.tail.is_some() || self.pos != self.data.len() {
+            return self.write_byte_array(Some(&bytes));
+        }
+        self.write_len(bytes.len())?;
+        self.tail = Some(bytes);
+        self.pos = self.data_size();
+        Ok(())
+    }
+
     /// Copies `len` bytes of `other`'s data from `start`, and the objects recorded in
     /// that range, to this parcel's position (file descriptors are duplicated).
     pub fn append_from(&mut self, other: &Parcel, start: usize, len: usize) -> Result<()> {
         let end = start.checked_add(len).ok_or(StatusCode::BAD_VALUE)?;
-        if end > other.data.len() {
+        if end > other.data_size() {
             return Err(StatusCode::BAD_VALUE);
         }
         let base = self.pos;
-        self.put(&other.data[start..end]);
+        match &other.tail {
+            Some(tail) if end > other.data.len() => {
+                // Part of the range is in `other`'s kept-apart array: join the pieces.
+                let mut bytes = other.data.get(start..).unwrap_or(&[]).to_vec();
+                let from = start.saturating_sub(other.data.len()).min(tail.len());
+                let to = (end - other.data.len()).min(tail.len());
+                bytes.extend_from_slice(&tail[from..to.max(from)]);
+                bytes.resize(len, 0);
+                self.put(&bytes);
+            }
+            _ => self.put(&other.data[start..end]),
+        }
         // Only objects whose whole slot lies in the range come along (as in Android's
         // appendFrom); a slot cut by the range's end is just bytes.
         for entry in other
@@ -317,6 +370,9 @@ impl Parcel {
     fn take(&mut self, len: usize) -> Result<&[u8]> {
         if len > self.data_avail() {
             return Err(StatusCode::NOT_ENOUGH_DATA);
+        }
+        if self.pos + len > self.data.len() {
+            self.flatten();
         }
         let start = self.pos;
         self.pos += len;
@@ -384,7 +440,15 @@ impl Parcel {
     }
 
     /// Reads a byte array written by [`Parcel::write_byte_array`] in one copy.
+    ///
+    /// A big array that ends a received parcel arrives in a buffer of its own, which
+    /// this hands over without copying; the parcel then ends where the array's bytes
+    /// began (reading them again finds no data).
     pub fn read_byte_array(&mut self) -> Result<Option<Vec<u8>>> {
+        if self.at_tail_count() {
+            self.pos = self.data.len();
+            return Ok(self.tail.take());
+        }
         match self.read_count(1)? {
             None => Ok(None),
             Some(len) => self.take_padded(len).map(|bytes| Some(bytes.to_vec())),
@@ -396,6 +460,12 @@ impl Parcel {
     /// them with [`Parcel::byte_array_at`]. Server stubs hand an `in byte[]`
     /// argument to the service this way, as a slice of the request itself.
     pub fn read_byte_array_in_place(&mut self) -> Result<Option<ByteArrayAt>> {
+        if self.at_tail_count() {
+            let start = self.data.len();
+            let len = self.tail.as_ref().map_or(0, Vec::len);
+            self.pos = self.data_size();
+            return Ok(Some(ByteArrayAt { start, len }));
+        }
         match self.read_count(1)? {
             None => Ok(None),
             Some(len) => {
@@ -409,7 +479,24 @@ impl Parcel {
     /// The bytes of an array found by [`Parcel::read_byte_array_in_place`] on this
     /// parcel (empty if the data has since shrunk below it).
     pub fn byte_array_at(&self, at: ByteArrayAt) -> &[u8] {
-        self.data.get(at.start..at.start + at.len).unwrap_or(&[])
+        match &self.tail {
+            Some(tail) if at.start == self.data.len() => tail.get(..at.len).unwrap_or(&[]),
+            _ => self.data.get(at.start..at.start + at.len).unwrap_or(&[]),
+        }
+    }
+
+    /// Whether the position is at the count of a kept-apart trailing array that
+    /// reads may reach the end of: the array can be read without touching its bytes.
+    fn at_tail_count(&self) -> bool {
+        let Some(tail) = &self.tail else {
+            return false;
+        };
+        let Some(word) = self.data.get(self.pos..) else {
+            return false;
+        };
+        word.len() == 4
+            && self.read_end() == self.data_size()
+            && i32::from_le_bytes([word[0], word[1], word[2], word[3]]) as usize == tail.len()
     }
 
     // ---- typed access ------------------------------------------------------------

@@ -11,6 +11,7 @@ impl Parcel {
     /// Writes `s` as a non-null UTF-16 string.
     /// More than `i32::MAX` units is `BAD_VALUE`.
     pub fn write_str16(&mut self, s: &str) -> Result<()> {
+        self.flatten();
         if s.is_ascii() && self.pos == self.data.len() {
             // The common case (descriptors, names): each byte widens to one unit.
             self.write_len(s.len())?;

@@ -49,7 +49,7 @@ use std::collections::VecDeque;
 use std::io::{self, IoSlice};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
-use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed, Ordering::SeqCst};
 use std::time::{Duration, Instant};
 
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
@@ -75,6 +75,15 @@ const DOORBELL: u32 = 2;
 /// A frame bigger than the free space is published in steps of at most this many
 /// bytes.
 const STREAM_STEP: usize = 64 * 1024;
+
+/// After sending a frame of `n` bytes, the waits that follow on the connection spin
+/// `n / SPIN_BYTES_PER_NS` nanoseconds longer than the configured budget (about
+/// 100 µs per MiB, at most [`MAX_SPIN_BONUS`]): the peer needs at least that long to
+/// copy the frame out and act on it, so its answer often comes just after a plain
+/// budget runs out, and a futex sleep and wake-up would cost more than the spin. Never
+/// applies with a zero budget (pure blocking).
+const SPIN_BYTES_PER_NS: u64 = 10;
+const MAX_SPIN_BONUS: Duration = Duration::from_millis(1);
 
 /// How long a futex sleep lasts before the socket is checked for a hang-up.
 const LIVENESS_CHECK: Duration = Duration::from_millis(200);
@@ -159,6 +168,9 @@ pub(crate) struct ShmTransport {
     tx: Ring,
     rx: Ring,
     spin: Duration,
+    /// Nanoseconds the next waits spin beyond `spin`, set by each send (see
+    /// [`SPIN_BYTES_PER_NS`]).
+    spin_bonus: AtomicU64,
     /// How long a send may wait for room before it fails ("peer stopped reading").
     send_timeout: Duration,
     /// Bytes ever written to the outgoing ring; held while sending.
@@ -242,6 +254,7 @@ impl ShmTransport {
             tx,
             rx,
             spin,
+            spin_bonus: AtomicU64::new(0),
             send_timeout: Duration::from_secs(10),
             send: Mutex::new(0),
             recv: Mutex::new(RecvSide::default()),
@@ -400,7 +413,8 @@ impl ShmTransport {
         if self.spin.is_zero() {
             return ready();
         }
-        let deadline = Instant::now() + self.spin;
+        let bonus = Duration::from_nanos(self.spin_bonus.load(Relaxed)).min(MAX_SPIN_BONUS);
+        let deadline = Instant::now() + self.spin + bonus;
         loop {
             for _ in 0..64 {
                 if ready() {
@@ -565,9 +579,18 @@ impl Transport for ShmTransport {
         // A frame that fits in the free space is published with one store of
         // `head`, so a reader never sees half of it; a bigger one streams through.
         let total: usize = frame.iter().map(|p| p.len()).sum();
+        self.spin_bonus
+            .store(total as u64 / SPIN_BYTES_PER_NS, Relaxed);
         let tail = self.region.u64_at(self.tx.control + TAIL).load(SeqCst);
         let used = head.wrapping_sub(tail);
-        if used <= self.tx.size as u64 && total <= self.tx.size - used as usize {
+        if used <= self.tx.size as u64
+            && total <= self.tx.size - used as usize
+            && total
+                <= std::env::var("XSTREAM")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(usize::MAX)
+        {
             let mut at = *head;
             for part in frame {
                 self.copy_to_ring(at, part);

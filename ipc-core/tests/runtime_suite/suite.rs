@@ -17,7 +17,7 @@ use ipc_core::binder::DeathRecipient;
 use ipc_core::{FLAG_ONEWAY, Parcel, ParcelFileDescriptor, Remotable, SpIBinder, StatusCode};
 
 /// The protocol version a raw peer says in its hello (docs/PROTOCOL.md).
-const WIRE_VERSION: u32 = 2;
+const WIRE_VERSION: u32 = 3;
 
 const ADD_ONE: u32 = 1;
 const RECURSE: u32 = 2;
@@ -43,6 +43,7 @@ const RELAY_GIFT_ONEWAY: u32 = 21;
 const CALL_ARG: u32 = 22;
 const CALL_HELD_ARG: u32 = 23;
 const THREAD_ID: u32 = 24;
+const ECHO_TAIL: u32 = 25;
 
 /// A test service: each code does one small thing.
 #[derive(Default)]
@@ -190,6 +191,14 @@ impl Remotable for TestService {
                 Ok(())
             }
             ECHO_BYTES => reply.write(&data.read::<Vec<u8>>()?),
+            ECHO_TAIL => {
+                // A word and a trailing array: the word + 1 and the same array back,
+                // the array leaving from its own buffer.
+                let word: i32 = data.read()?;
+                let bytes: Vec<u8> = data.read()?;
+                reply.write(&(word + 1))?;
+                reply.write_byte_array_owned(bytes)
+            }
             CALL_HELD_BIG => {
                 // Send a big parcel to the held object while the caller may be
                 // sending us big parcels too.
@@ -1300,4 +1309,49 @@ fn a_connection_over_the_handshake_cap_waits_instead_of_being_dropped() {
     assert_eq!(add_one(&fresh, 1), Ok(2));
     assert_eq!(add_one(&root, 2), Ok(3));
     drop(silent);
+}
+
+/// `transact_with_tail` of `size` patterned bytes to `ECHO_TAIL`; checks the answer.
+fn echo_tail(binder: &SpIBinder, size: usize, seed: u8) {
+    let bytes: Vec<u8> = (0..size).map(|i| (i as u8).wrapping_mul(31) ^ seed).collect();
+    let mut data = Parcel::new();
+    data.write(&(size as i32)).unwrap();
+    let mut reply = binder.transact_with_tail(ECHO_TAIL, data, &bytes, 0).unwrap();
+    assert_eq!(reply.read::<i32>().unwrap(), size as i32 + 1);
+    let back: Vec<u8> = reply.read().unwrap();
+    assert!(back == bytes, "{size} bytes came back different");
+    assert_eq!(reply.data_avail(), 0);
+}
+
+/// A request or reply ending with a big byte array sends it as the frame's blob
+/// (from the caller's buffer, into a buffer of its own at the receiver): every size
+/// around the threshold and beyond the ring, in both directions, while small calls
+/// and a second thread's big ones share the connection.
+#[test]
+fn trailing_byte_arrays_cross_in_buffers_of_their_own() {
+    let _w = watchdog("trailing-arrays", 60);
+    let (_child, root) = server("trailing-arrays", 2);
+    let sizes = [0, 5, 65_535, 65_536, 65_537, 1 << 20, (3 << 20) + 3];
+    let other = {
+        let root = root.clone();
+        std::thread::spawn(move || {
+            for round in 0..4u8 {
+                for size in sizes.iter().rev() {
+                    echo_tail(&root, *size, round);
+                }
+            }
+        })
+    };
+    for round in 0..4u8 {
+        for size in sizes {
+            echo_tail(&root, size, 100 + round);
+            assert_eq!(add_one(&root, size as i32), Ok(size as i32 + 1));
+        }
+    }
+    other.join().unwrap();
+    // In-process the same call runs on the caller's thread.
+    let local = SpIBinder::new_local(TestService::default());
+    for size in sizes {
+        echo_tail(&local, size, 7);
+    }
 }

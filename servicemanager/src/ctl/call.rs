@@ -64,7 +64,7 @@ fn parse_int<T: TryFrom<i128>>(text: &str) -> anyhow::Result<T> {
 
 /// The reply, for people: the AIDL status that leads it (when it parses as one),
 /// then every 32-bit word in hex, as an `i32`, and as text.
-pub fn describe_reply(reply: &Parcel) -> String {
+pub fn describe_reply(reply: &mut Parcel) -> String {
     let mut out = String::new();
     let mut copy = Parcel::from_bytes(reply.data());
     match copy.read::<Status>() {
@@ -175,7 +175,7 @@ mod tests {
         let mut reply = Parcel::new();
         reply.write(&Status::ok()).unwrap();
         reply.write(&42i32).unwrap();
-        let text = describe_reply(&reply);
+        let text = describe_reply(&mut reply);
         assert!(text.contains("Status: OK"), "{text}");
         assert!(text.contains("Result (as i32): 42"), "{text}");
         assert!(text.contains("0x0004: 2a000000"), "{text}");

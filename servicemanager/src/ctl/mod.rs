@@ -170,9 +170,9 @@ fn run(args: Args) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("asking {name:?} for its interface: {e}"))?;
             let data = call::build_parcel(&token, &args)?;
             match binder.transact(code, data, 0) {
-                Ok(reply) => {
+                Ok(mut reply) => {
                     writeln!(out, "Result: OK")?;
-                    write!(out, "{}", call::describe_reply(&reply))?;
+                    write!(out, "{}", call::describe_reply(&mut reply))?;
                 }
                 Err(code) => bail!("call failed: {code}"),
             }

@@ -25,7 +25,7 @@ pub const BYE: u8 = 6;
 pub const RECEIVED: u8 = 7;
 
 /// The protocol version a well-behaved peer says in its hello.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// How long a raw peer waits for the server before the test fails.
 const READ_TIMEOUT: Duration = Duration::from_secs(20);
@@ -146,6 +146,25 @@ pub fn transaction_with_chain(
     body.extend(0u32.to_le_bytes()); // no objects
     body.extend((data.len() as u32).to_le_bytes());
     frame(TRANSACTION, txn, 0, &body)
+}
+
+/// Header byte 5 flag: the frame's parcel ends with a byte array sent after the body
+/// (a `u32` blob length right after the header, the blob and its padding last).
+pub const FRAME_BLOB: u8 = 0x01;
+
+/// `frame` (header and body) with `blob` attached as its blob: the flag set, the
+/// length word inserted after the header, the blob and zero padding appended, and
+/// the length fixed. The caller makes the data end with the array's count.
+pub fn with_blob(frame: &[u8], blob: &[u8]) -> Vec<u8> {
+    let mut out = frame[..16].to_vec();
+    out[5] |= FRAME_BLOB;
+    out.extend((blob.len() as u32).to_le_bytes());
+    out.extend(&frame[16..]);
+    out.extend(blob);
+    out.resize(out.len() + (4 - blob.len() % 4) % 4, 0);
+    let len = out.len() as u32;
+    out[..4].copy_from_slice(&len.to_le_bytes());
+    out
 }
 
 /// `Transaction::flags` bit: a chain of calling threads follows `parent`.

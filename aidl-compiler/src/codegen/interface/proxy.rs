@@ -23,9 +23,13 @@ pub(super) fn emit(
     w.close("}");
     w.blank();
     w.open(format!("impl {bp} {{"));
-    w.line("/// Sends `data` and returns the reply positioned after an OK status.");
-    w.open("fn call(&self, code: ::ipc_core::TransactionCode, data: ::ipc_core::Parcel) -> ::ipc_core::BinderResult<::ipc_core::Parcel> {");
-    w.line("let mut reply = self.binder.transact(code, data, 0)?;");
+    w.line("/// Sends `data` (then `tail`, a trailing `byte[]` sent without copying it into");
+    w.line("/// the parcel) and returns the reply positioned after an OK status.");
+    w.open("fn call(&self, code: ::ipc_core::TransactionCode, data: ::ipc_core::Parcel, tail: Option<&[u8]>) -> ::ipc_core::BinderResult<::ipc_core::Parcel> {");
+    w.open("let mut reply = match tail {");
+    w.line("Some(tail) => self.binder.transact_with_tail(code, data, tail, 0)?,");
+    w.line("None => self.binder.transact(code, data, 0)?,");
+    w.close("};");
     w.line("let status: ::ipc_core::Status = reply.read()?;");
     w.open("if !status.is_ok() {");
     w.line("return Err(status);");
@@ -44,7 +48,19 @@ pub(super) fn emit(
         w.open(format!("{} {{", signature(m)));
         w.line("let mut data = ::ipc_core::Parcel::new();");
         w.line("data.write_interface_token(DESCRIPTOR)?;");
+        // A request that ends with a non-null `in byte[]` sends it as the parcel's
+        // tail: its bytes go from the caller's slice to the connection.
+        let writes = |a: &&ArgInfo| a.dir != Direction::Out || matches!(a.ty, Ty::Array(_));
+        let tail = m
+            .args
+            .iter()
+            .rfind(writes)
+            .filter(|a| a.dir == Direction::In && !a.nullable && is_bytes(&a.ty));
+        let tail_arg = tail.map_or("None".to_owned(), |a| format!("Some({})", a.name));
         for a in &m.args {
+            if tail.is_some_and(|t| std::ptr::eq(t, a)) {
+                continue;
+            }
             match a.dir {
                 Direction::In if ctx.by_value(&a.ty) => {
                     w.line(format!("data.write(&{})?;", a.name))
@@ -74,21 +90,27 @@ pub(super) fn emit(
         }
         let code = format!("transactions::{}", m.name);
         if m.oneway {
-            w.line(format!(
-                "self.binder.transact({code}, data, ::ipc_core::FLAG_ONEWAY)?;"
-            ));
+            w.line(match tail {
+                Some(a) => format!(
+                    "self.binder.transact_with_tail({code}, data, {}, ::ipc_core::FLAG_ONEWAY)?;",
+                    a.name
+                ),
+                None => format!("self.binder.transact({code}, data, ::ipc_core::FLAG_ONEWAY)?;"),
+            });
             w.line("Ok(())");
             w.close("}");
             continue;
         }
         let outs: Vec<&ArgInfo> = m.args.iter().filter(|a| a.dir != Direction::In).collect();
         if m.ret == Ty::Void && outs.is_empty() {
-            w.line(format!("self.call({code}, data)?;"));
+            w.line(format!("self.call({code}, data, {tail_arg})?;"));
             w.line("Ok(())");
             w.close("}");
             continue;
         }
-        w.line(format!("let mut reply = self.call({code}, data)?;"));
+        w.line(format!(
+            "let mut reply = self.call({code}, data, {tail_arg})?;"
+        ));
         if m.ret != Ty::Void {
             if m.ret_utf8 {
                 w.line(format!(
@@ -117,4 +139,9 @@ pub(super) fn emit(
         w.close("}");
     }
     w.close("}");
+}
+
+/// Whether `ty` is `byte[]`.
+pub(super) fn is_bytes(ty: &Ty) -> bool {
+    matches!(ty, Ty::Array(inner) if **inner == Ty::Byte)
 }

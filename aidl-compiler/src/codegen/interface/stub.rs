@@ -158,7 +158,14 @@ fn stub_arm(m: &MethodInfo, w: &mut Writer) {
     let outs: Vec<&ArgInfo> = m.args.iter().filter(|a| a.dir != Direction::In).collect();
     let ret_pat = if m.ret == Ty::Void { "()" } else { "ret" };
     let mut writes: Vec<String> = Vec::new();
-    if m.ret != Ty::Void {
+    if m.ret != Ty::Void
+        && outs.is_empty()
+        && super::proxy::is_bytes(&m.ret)
+        && m.ret_rust == "Vec<u8>"
+    {
+        // A returned `byte[]` that ends the reply leaves from its own buffer.
+        writes.push("reply.write_byte_array_owned(ret)".to_owned());
+    } else if m.ret != Ty::Void {
         writes.push(format!("reply.write({})", utf8("&ret", m.ret_utf8)));
     }
     for a in &outs {

@@ -11,6 +11,8 @@ use super::*;
 use crate::binder::Remotable;
 use crate::{SpIBinder, TransactionCode};
 
+mod tail;
+
 // ---- helpers -----------------------------------------------------------------------
 
 /// Little-endian bytes of `i32` words.

@@ -139,6 +139,9 @@ pub(crate) fn recycle(message: Message) {
             result: Ok(parcel), ..
         } => {
             crate::parcel::buffers::give(parcel.data);
+            if let Some(blob) = parcel.blob {
+                crate::parcel::buffers::give(blob);
+            }
         }
         _ => {}
     }
@@ -217,7 +220,18 @@ impl Connection {
     /// A failed send ends the connection: the peer is gone, or stopped reading for
     /// longer than the send timeout (which is logged as the reason).
     pub(crate) fn send(self: &Arc<Self>, message: &Message, fds: &[OwnedFd]) -> Result<()> {
-        let frame = protocol::encode(message, fds.len())?;
+        self.send_with_blob(message, fds, None)
+    }
+
+    /// [`Connection::send`], the parcel's trailing array given apart (see
+    /// [`protocol::encode_with_blob`]).
+    fn send_with_blob(
+        self: &Arc<Self>,
+        message: &Message,
+        fds: &[OwnedFd],
+        blob: Option<&[u8]>,
+    ) -> Result<()> {
+        let frame = protocol::encode_with_blob(message, fds.len(), blob)?;
         let borrowed: Vec<_> = fds.iter().map(AsFd::as_fd).collect();
         self.transport.send(&frame.parts(), &borrowed).map_err(|e| {
             use std::io::ErrorKind::{BrokenPipe, ConnectionReset, NotConnected};
@@ -329,12 +343,15 @@ impl Connection {
     }
 
     /// Sends a transaction to object `target` and (unless oneway) waits for the reply.
+    /// `tail`, when given, is the bytes of a byte array that ends the request (`data` already ends
+    /// with its count): they go from the caller's buffer straight to the connection.
     pub(crate) fn transact(
         self: &Arc<Self>,
         target: u64,
         token: Token,
         code: u32,
         data: Parcel,
+        tail: Option<&[u8]>,
         flags: u32,
     ) -> Result<Parcel> {
         if self.is_dead() {
@@ -344,8 +361,9 @@ impl Connection {
             .config
             .max_transaction_size
             .min(self.peer_max_transaction);
-        if data.data_size() > max {
-            tracing::error!(size = data.data_size(), max, "transaction too large");
+        let size = data.data_size() + tail.map_or(0, |t| crate::parcel::pad4(t.len()));
+        if size > max {
+            tracing::error!(size, max, "transaction too large");
             return Err(StatusCode::FAILED_TRANSACTION);
         }
         // `keep` holds the parcel's binders until the reply is in (or, for a oneway
@@ -385,7 +403,7 @@ impl Connection {
             chain,
             parcel,
         };
-        let sent = self.send(&message, &fds);
+        let sent = self.send_with_blob(&message, &fds, tail);
         recycle(message);
         if let Err(e) = sent {
             self.state.lock().waiters.remove(&txn);

@@ -17,8 +17,8 @@ pub(super) struct ReadBuf {
     pub(super) start: usize,
     pub(super) end: usize,
     pub(super) fds: VecDeque<OwnedFd>,
-    /// A big frame being read into its own buffer: header, body so far, body size.
-    pub(super) big: Option<(Header, Vec<u8>, usize)>,
+    /// A big frame (or one with a blob) being read into buffers of its own.
+    pub(super) big: Option<BigFrame>,
     /// A oneway call waiting for room in its object's queue.
     pub(super) paused: Option<Box<Call>>,
     /// How much longer a pool thread may sleep waiting for the rest of the frame
@@ -28,6 +28,81 @@ pub(super) struct ReadBuf {
 
 /// A frame header's bytes.
 pub(super) type Header = [u8; HEADER_LEN];
+
+/// A complete frame read: header, body, and blob (see [`protocol::FRAME_BLOB`]).
+type Frame = (Header, Vec<u8>, Option<Vec<u8>>);
+
+/// A frame read straight into buffers of its own rather than through the shared read
+/// buffer: its body, then (a [`protocol::FRAME_BLOB`] frame) its blob, whose buffer
+/// becomes the parcel's kept-apart trailing array, and the blob's padding.
+#[derive(Debug)]
+pub(super) struct BigFrame {
+    header: Header,
+    body: Vec<u8>,
+    body_len: usize,
+    blob: Option<(Vec<u8>, usize)>,
+    /// Padding bytes after the blob read so far, and how many there are.
+    pad: (Vec<u8>, usize),
+}
+
+impl BigFrame {
+    fn new(header: Header, body_len: usize, blob: Option<(usize, usize)>) -> BigFrame {
+        BigFrame {
+            header,
+            body: crate::parcel::buffers::take(body_len),
+            body_len,
+            blob: blob.map(|(len, _)| (crate::parcel::buffers::take(len), len)),
+            pad: (Vec::new(), blob.map_or(0, |(_, pad)| pad)),
+        }
+    }
+
+    /// The buffer being filled and how many more bytes it takes; `None` when the
+    /// frame is complete.
+    fn next(&mut self) -> Option<(&mut Vec<u8>, usize)> {
+        if self.body.len() < self.body_len {
+            let want = self.body_len - self.body.len();
+            return Some((&mut self.body, want));
+        }
+        if let Some((blob, len)) = &mut self.blob
+            && blob.len() < *len
+        {
+            let want = *len - blob.len();
+            return Some((blob, want));
+        }
+        let (pad, len) = &mut self.pad;
+        (pad.len() < *len).then(|| {
+            let want = *len - pad.len();
+            (pad, want)
+        })
+    }
+
+    /// Whether every byte of the frame is in.
+    fn complete(&self) -> bool {
+        self.body.len() == self.body_len
+            && self.blob.as_ref().is_none_or(|(b, len)| b.len() == *len)
+            && self.pad.0.len() == self.pad.1
+    }
+
+    /// Takes what it still needs from `bytes`; returns how many it took.
+    fn feed(&mut self, mut bytes: &[u8]) -> usize {
+        let mut taken = 0;
+        while let Some((buf, want)) = self.next() {
+            if bytes.is_empty() {
+                break;
+            }
+            let n = want.min(bytes.len());
+            buf.extend_from_slice(&bytes[..n]);
+            bytes = &bytes[n..];
+            taken += n;
+        }
+        taken
+    }
+
+    /// The complete frame: header, body and blob.
+    fn finish(self) -> (Header, Vec<u8>, Option<Vec<u8>>) {
+        (self.header, self.body, self.blob.map(|(blob, _)| blob))
+    }
+}
 
 pub(super) const READ_BUF: usize = 64 * 1024;
 /// Frames bigger than this are read straight into a buffer of their own, which then
@@ -160,7 +235,7 @@ impl Connection {
             // already in the shared read buffer.
             loop {
                 let frame = match rb.big.take() {
-                    Some((header, body, need)) if body.len() == need => Some((header, body)),
+                    Some(big) if big.complete() => Some(big.finish()),
                     Some(big) => {
                         rb.big = Some(big);
                         None
@@ -172,7 +247,9 @@ impl Connection {
                             None
                         }),
                 };
-                let Some((header, body)) = frame else { break };
+                let Some((header, body, blob)) = frame else {
+                    break;
+                };
                 rb.patience = MID_FRAME_PATIENCE;
                 let fds_needed = usize::from(u16::from_le_bytes([header[6], header[7]]));
                 if rb.fds.len() < fds_needed
@@ -181,7 +258,7 @@ impl Connection {
                     self.close("frame declares more file descriptors than arrived");
                     return works;
                 }
-                let Ok(message) = protocol::decode_body(&header, body) else {
+                let Ok(message) = protocol::decode_body(&header, body, blob) else {
                     self.close("malformed frame");
                     return works;
                 };
@@ -222,11 +299,8 @@ impl Connection {
             if dispatched || self.is_dead() {
                 return works;
             }
-            let received = match &mut rb.big {
-                Some((_, body, need)) => {
-                    let want = *need - body.len();
-                    self.transport.recv_into(body, want, &mut rb.fds, blocking)
-                }
+            let received = match rb.big.as_mut().and_then(BigFrame::next) {
+                Some((buf, want)) => self.transport.recv_into(buf, want, &mut rb.fds, blocking),
                 None => {
                     if rb.end == rb.buf.len() {
                         rb.buf.copy_within(rb.start..rb.end, 0);
@@ -286,35 +360,57 @@ impl Connection {
         came
     }
 
-    /// Takes the next complete frame out of the shared read buffer as (header,
-    /// body). A frame bigger than [`BIG_FRAME`] moves to its own buffer instead
-    /// (`rb.big`) and is completed by reading straight into it. `Err` is a
-    /// protocol violation.
+    /// Takes the next complete frame out of the shared read buffer as (header, body,
+    /// blob). A frame bigger than [`BIG_FRAME`], or with a blob, moves to buffers of
+    /// its own instead (`rb.big`) and is completed by reading straight into them.
+    /// `Err` is a protocol violation.
     fn next_buffered_frame(
         &self,
         rb: &mut ReadBuf,
         max_len: usize,
-    ) -> std::result::Result<Option<(Header, Vec<u8>)>, &'static str> {
+    ) -> std::result::Result<Option<Frame>, &'static str> {
+        const IMPOSSIBLE: &str = "frame header with an impossible length";
         if rb.end - rb.start < HEADER_LEN {
             rb.compact();
             return Ok(None);
         }
         let mut header = [0u8; HEADER_LEN];
         header.copy_from_slice(&rb.buf[rb.start..rb.start + HEADER_LEN]);
-        let h = protocol::decode_header(&header, max_len)
-            .map_err(|_| "frame header with an impossible length")?;
-        let buffered = rb.end - rb.start;
-        if h.len > BIG_FRAME {
-            let need = h.len - HEADER_LEN;
-            let mut body = crate::parcel::buffers::take(need);
-            let take = (buffered - HEADER_LEN).min(need);
-            body.extend_from_slice(&rb.buf[rb.start + HEADER_LEN..rb.start + HEADER_LEN + take]);
-            rb.start += HEADER_LEN + take;
-            rb.compact();
-            if body.len() == need {
-                return Ok(Some((header, body)));
+        let h = protocol::decode_header(&header, max_len).map_err(|_| {
+            if header[5] & !protocol::FRAME_BLOB != 0 {
+                "frame header with unknown flags"
+            } else {
+                IMPOSSIBLE
             }
-            rb.big = Some((header, body, need));
+        })?;
+        let buffered = rb.end - rb.start;
+        let word_len = if h.blob { protocol::BLOB_WORD } else { 0 };
+        if buffered < HEADER_LEN + word_len {
+            // The blob length word is not all here: make room for it.
+            rb.buf.copy_within(rb.start..rb.end, 0);
+            rb.end -= rb.start;
+            rb.start = 0;
+            return Ok(None);
+        }
+        if h.len > BIG_FRAME || h.blob {
+            let (body_len, blob) = if h.blob {
+                let at = rb.start + HEADER_LEN;
+                let mut word = [0u8; protocol::BLOB_WORD];
+                word.copy_from_slice(&rb.buf[at..at + protocol::BLOB_WORD]);
+                let (body, blob, pad) =
+                    protocol::blob_layout(h.len, word).map_err(|_| IMPOSSIBLE)?;
+                (body, Some((blob, pad)))
+            } else {
+                (h.len - HEADER_LEN, None)
+            };
+            let mut big = BigFrame::new(header, body_len, blob);
+            rb.start += HEADER_LEN + word_len;
+            rb.start += big.feed(&rb.buf[rb.start..rb.end]);
+            rb.compact();
+            if big.complete() {
+                return Ok(Some(big.finish()));
+            }
+            rb.big = Some(big);
             return Ok(None);
         }
         if buffered < h.len {
@@ -328,7 +424,7 @@ impl Connection {
         }
         let body = rb.buf[rb.start + HEADER_LEN..rb.start + h.len].to_vec();
         rb.start += h.len;
-        Ok(Some((header, body)))
+        Ok(Some((header, body, None)))
     }
 
     /// Routes one frame. An `Err` is a protocol violation: the connection is closed

@@ -16,7 +16,7 @@ impl Connection {
         parcel: Parcel,
     ) -> Result<(WireParcel, Vec<OwnedFd>, Vec<SpIBinder>)> {
         let rt = runtime();
-        let (data, objects) = parcel.into_parts();
+        let (data, objects, blob) = parcel.into_parts();
         if objects.len() > rt.config.max_objects_per_parcel {
             tracing::error!(
                 objects = objects.len(),
@@ -47,6 +47,7 @@ impl Connection {
         }
         let mut wire = WireParcel {
             data,
+            blob,
             objects: Vec::with_capacity(objects.len()),
         };
         let mut fds = Vec::with_capacity(fd_count);
@@ -147,6 +148,6 @@ impl Connection {
                 }
             }
         }
-        Parcel::from_parts(wire.data, objects)
+        Parcel::from_parts(wire.data, objects, wire.blob)
     }
 }

@@ -44,13 +44,18 @@ pub struct BpAnnotated {
 }
 
 impl BpAnnotated {
-    /// Sends `data` and returns the reply positioned after an OK status.
+    /// Sends `data` (then `tail`, a trailing `byte[]` sent without copying it into
+    /// the parcel) and returns the reply positioned after an OK status.
     fn call(
         &self,
         code: ::ipc_core::TransactionCode,
         data: ::ipc_core::Parcel,
+        tail: Option<&[u8]>,
     ) -> ::ipc_core::BinderResult<::ipc_core::Parcel> {
-        let mut reply = self.binder.transact(code, data, 0)?;
+        let mut reply = match tail {
+            Some(tail) => self.binder.transact_with_tail(code, data, tail, 0)?,
+            None => self.binder.transact(code, data, 0)?,
+        };
         let status: ::ipc_core::Status = reply.read()?;
         if !status.is_ok() {
             return Err(status);
@@ -65,35 +70,35 @@ impl IAnnotated for BpAnnotated {
     fn guarded(&self) -> ::ipc_core::BinderResult<()> {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
-        self.call(transactions::guarded, data)?;
+        self.call(transactions::guarded, data, None)?;
         Ok(())
     }
 
     fn eitherGuarded(&self) -> ::ipc_core::BinderResult<()> {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
-        self.call(transactions::eitherGuarded, data)?;
+        self.call(transactions::eitherGuarded, data, None)?;
         Ok(())
     }
 
     fn open(&self) -> ::ipc_core::BinderResult<()> {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
-        self.call(transactions::open, data)?;
+        self.call(transactions::open, data, None)?;
         Ok(())
     }
 
     fn manual(&self) -> ::ipc_core::BinderResult<()> {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
-        self.call(transactions::manual, data)?;
+        self.call(transactions::manual, data, None)?;
         Ok(())
     }
 
     fn legacy(&self) -> ::ipc_core::BinderResult<()> {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
-        self.call(transactions::legacy, data)?;
+        self.call(transactions::legacy, data, None)?;
         Ok(())
     }
 
@@ -101,7 +106,7 @@ impl IAnnotated for BpAnnotated {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(&*values)?;
-        let mut reply = self.call(transactions::suppress, data)?;
+        let mut reply = self.call(transactions::suppress, data, None)?;
         reply.read_onto(values)?;
         Ok(())
     }
@@ -109,14 +114,14 @@ impl IAnnotated for BpAnnotated {
     fn lint(&self) -> ::ipc_core::BinderResult<()> {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
-        self.call(transactions::lint, data)?;
+        self.call(transactions::lint, data, None)?;
         Ok(())
     }
 
     fn self2(&self) -> ::ipc_core::BinderResult<::ipc_core::Strong<dyn IAnnotated>> {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
-        let mut reply = self.call(transactions::self2, data)?;
+        let mut reply = self.call(transactions::self2, data, None)?;
         let ret: ::ipc_core::Strong<dyn IAnnotated> = reply.read()?;
         Ok(ret)
     }
@@ -124,7 +129,7 @@ impl IAnnotated for BpAnnotated {
     fn enforced(&self) -> ::ipc_core::BinderResult<()> {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
-        self.call(transactions::enforced, data)?;
+        self.call(transactions::enforced, data, None)?;
         Ok(())
     }
 }

@@ -81,13 +81,18 @@ pub struct BpArrays {
 }
 
 impl BpArrays {
-    /// Sends `data` and returns the reply positioned after an OK status.
+    /// Sends `data` (then `tail`, a trailing `byte[]` sent without copying it into
+    /// the parcel) and returns the reply positioned after an OK status.
     fn call(
         &self,
         code: ::ipc_core::TransactionCode,
         data: ::ipc_core::Parcel,
+        tail: Option<&[u8]>,
     ) -> ::ipc_core::BinderResult<::ipc_core::Parcel> {
-        let mut reply = self.binder.transact(code, data, 0)?;
+        let mut reply = match tail {
+            Some(tail) => self.binder.transact_with_tail(code, data, tail, 0)?,
+            None => self.binder.transact(code, data, 0)?,
+        };
         let status: ::ipc_core::Status = reply.read()?;
         if !status.is_ok() {
             return Err(status);
@@ -102,8 +107,7 @@ impl IArrays for BpArrays {
     fn bytes(&self, b: &[u8]) -> ::ipc_core::BinderResult<Vec<u8>> {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
-        data.write(b)?;
-        let mut reply = self.call(transactions::bytes, data)?;
+        let mut reply = self.call(transactions::bytes, data, Some(b))?;
         let ret: Vec<u8> = reply.read()?;
         Ok(ret)
     }
@@ -119,7 +123,7 @@ impl IArrays for BpArrays {
         data.write(a)?;
         data.write_slice_size(Some(b.as_slice()))?;
         data.write(&*c)?;
-        let mut reply = self.call(transactions::ints, data)?;
+        let mut reply = self.call(transactions::ints, data, None)?;
         let ret: Vec<i32> = reply.read()?;
         reply.read_onto(b)?;
         reply.read_onto(c)?;
@@ -135,7 +139,7 @@ impl IArrays for BpArrays {
         data.write_interface_token(DESCRIPTOR)?;
         data.write(&a)?;
         data.write_slice_size(b.as_deref())?;
-        let mut reply = self.call(transactions::maybeLongs, data)?;
+        let mut reply = self.call(transactions::maybeLongs, data, None)?;
         let ret: Option<Vec<i64>> = reply.read()?;
         reply.read_onto(b)?;
         Ok(ret)
@@ -145,7 +149,7 @@ impl IArrays for BpArrays {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(z)?;
-        let mut reply = self.call(transactions::bools, data)?;
+        let mut reply = self.call(transactions::bools, data, None)?;
         let ret: Vec<bool> = reply.read()?;
         Ok(ret)
     }
@@ -154,7 +158,7 @@ impl IArrays for BpArrays {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(c)?;
-        let mut reply = self.call(transactions::chars, data)?;
+        let mut reply = self.call(transactions::chars, data, None)?;
         let ret: Vec<u16> = reply.read()?;
         Ok(ret)
     }
@@ -163,7 +167,7 @@ impl IArrays for BpArrays {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(f)?;
-        let mut reply = self.call(transactions::floats, data)?;
+        let mut reply = self.call(transactions::floats, data, None)?;
         let ret: Vec<f32> = reply.read()?;
         Ok(ret)
     }
@@ -172,7 +176,7 @@ impl IArrays for BpArrays {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(d)?;
-        let mut reply = self.call(transactions::doubles, data)?;
+        let mut reply = self.call(transactions::doubles, data, None)?;
         let ret: Vec<f64> = reply.read()?;
         Ok(ret)
     }
@@ -186,7 +190,7 @@ impl IArrays for BpArrays {
         data.write_interface_token(DESCRIPTOR)?;
         data.write(p)?;
         data.write_slice_size(Some(q.as_slice()))?;
-        let mut reply = self.call(transactions::points, data)?;
+        let mut reply = self.call(transactions::points, data, None)?;
         let ret: Vec<super::super::types::Point::Point> = reply.read()?;
         reply.read_onto(q)?;
         Ok(ret)
@@ -199,7 +203,7 @@ impl IArrays for BpArrays {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(&p)?;
-        let mut reply = self.call(transactions::maybePoints, data)?;
+        let mut reply = self.call(transactions::maybePoints, data, None)?;
         let ret: Option<Vec<Option<super::super::types::Point::Point>>> = reply.read()?;
         Ok(ret)
     }
@@ -212,7 +216,7 @@ impl IArrays for BpArrays {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(p)?;
-        let mut reply = self.call(transactions::pointList, data)?;
+        let mut reply = self.call(transactions::pointList, data, None)?;
         let ret: Vec<super::super::types::Point::Point> = reply.read()?;
         reply.read_onto(q)?;
         Ok(ret)
@@ -228,7 +232,7 @@ impl IArrays for BpArrays {
         data.write_interface_token(DESCRIPTOR)?;
         data.write(a)?;
         data.write(&*c)?;
-        let mut reply = self.call(transactions::fixed, data)?;
+        let mut reply = self.call(transactions::fixed, data, None)?;
         let ret: [i32; 3] = reply.read()?;
         reply.read_onto(b)?;
         reply.read_onto(c)?;
@@ -239,7 +243,7 @@ impl IArrays for BpArrays {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(m)?;
-        let mut reply = self.call(transactions::matrix, data)?;
+        let mut reply = self.call(transactions::matrix, data, None)?;
         let ret: [[i32; 3]; 2] = reply.read()?;
         Ok(ret)
     }
@@ -248,7 +252,7 @@ impl IArrays for BpArrays {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(b)?;
-        let mut reply = self.call(transactions::big, data)?;
+        let mut reply = self.call(transactions::big, data, None)?;
         let ret: [u8; 40] = reply.read()?;
         Ok(ret)
     }
@@ -260,7 +264,7 @@ impl IArrays for BpArrays {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(b)?;
-        let mut reply = self.call(transactions::binders, data)?;
+        let mut reply = self.call(transactions::binders, data, None)?;
         let ret: Vec<::ipc_core::SpIBinder> = reply.read()?;
         Ok(ret)
     }
@@ -319,7 +323,9 @@ impl ::ipc_core::Remotable for BnArrays {
                     .read_byte_array_in_place()?
                     .ok_or(::ipc_core::StatusCode::UNEXPECTED_NULL)?;
                 let result = service.bytes(data.byte_array_at(b));
-                reply_with(reply, result, |reply, ret| reply.write(&ret))
+                reply_with(reply, result, |reply, ret| {
+                    reply.write_byte_array_owned(ret)
+                })
             }
             transactions::ints => {
                 data.enforce_interface(DESCRIPTOR)?;

@@ -65,13 +65,18 @@ pub struct BpCallbacks {
 }
 
 impl BpCallbacks {
-    /// Sends `data` and returns the reply positioned after an OK status.
+    /// Sends `data` (then `tail`, a trailing `byte[]` sent without copying it into
+    /// the parcel) and returns the reply positioned after an OK status.
     fn call(
         &self,
         code: ::ipc_core::TransactionCode,
         data: ::ipc_core::Parcel,
+        tail: Option<&[u8]>,
     ) -> ::ipc_core::BinderResult<::ipc_core::Parcel> {
-        let mut reply = self.binder.transact(code, data, 0)?;
+        let mut reply = match tail {
+            Some(tail) => self.binder.transact_with_tail(code, data, tail, 0)?,
+            None => self.binder.transact(code, data, 0)?,
+        };
         let status: ::ipc_core::Status = reply.read()?;
         if !status.is_ok() {
             return Err(status);
@@ -90,7 +95,7 @@ impl ICallbacks for BpCallbacks {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(cb)?;
-        self.call(transactions::register, data)?;
+        self.call(transactions::register, data, None)?;
         Ok(())
     }
 
@@ -101,7 +106,7 @@ impl ICallbacks for BpCallbacks {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(&cb)?;
-        self.call(transactions::maybeRegister, data)?;
+        self.call(transactions::maybeRegister, data, None)?;
         Ok(())
     }
 
@@ -110,7 +115,7 @@ impl ICallbacks for BpCallbacks {
     ) -> ::ipc_core::BinderResult<::ipc_core::Strong<dyn super::IPrimitives::IPrimitives>> {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
-        let mut reply = self.call(transactions::get, data)?;
+        let mut reply = self.call(transactions::get, data, None)?;
         let ret: ::ipc_core::Strong<dyn super::IPrimitives::IPrimitives> = reply.read()?;
         Ok(ret)
     }
@@ -121,7 +126,7 @@ impl ICallbacks for BpCallbacks {
     {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
-        let mut reply = self.call(transactions::maybeGet, data)?;
+        let mut reply = self.call(transactions::maybeGet, data, None)?;
         let ret: Option<::ipc_core::Strong<dyn super::IPrimitives::IPrimitives>> = reply.read()?;
         Ok(ret)
     }
@@ -134,7 +139,7 @@ impl ICallbacks for BpCallbacks {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(cbs)?;
-        let mut reply = self.call(transactions::all, data)?;
+        let mut reply = self.call(transactions::all, data, None)?;
         let ret: Vec<::ipc_core::Strong<dyn super::IPrimitives::IPrimitives>> = reply.read()?;
         Ok(ret)
     }
@@ -147,7 +152,7 @@ impl ICallbacks for BpCallbacks {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(cbs)?;
-        let mut reply = self.call(transactions::allList, data)?;
+        let mut reply = self.call(transactions::allList, data, None)?;
         let ret: Vec<::ipc_core::Strong<dyn super::IPrimitives::IPrimitives>> = reply.read()?;
         Ok(ret)
     }
@@ -161,7 +166,7 @@ impl ICallbacks for BpCallbacks {
         data.write_interface_token(DESCRIPTOR)?;
         data.write(b)?;
         data.write(&maybe)?;
-        let mut reply = self.call(transactions::raw, data)?;
+        let mut reply = self.call(transactions::raw, data, None)?;
         let ret: ::ipc_core::SpIBinder = reply.read()?;
         Ok(ret)
     }
@@ -175,7 +180,7 @@ impl ICallbacks for BpCallbacks {
         data.write_interface_token(DESCRIPTOR)?;
         data.write(fd)?;
         data.write(&maybe)?;
-        let mut reply = self.call(transactions::fd, data)?;
+        let mut reply = self.call(transactions::fd, data, None)?;
         let ret: ::ipc_core::ParcelFileDescriptor = reply.read()?;
         Ok(ret)
     }

@@ -34,13 +34,18 @@ pub struct BpDeprecated {
 }
 
 impl BpDeprecated {
-    /// Sends `data` and returns the reply positioned after an OK status.
+    /// Sends `data` (then `tail`, a trailing `byte[]` sent without copying it into
+    /// the parcel) and returns the reply positioned after an OK status.
     fn call(
         &self,
         code: ::ipc_core::TransactionCode,
         data: ::ipc_core::Parcel,
+        tail: Option<&[u8]>,
     ) -> ::ipc_core::BinderResult<::ipc_core::Parcel> {
-        let mut reply = self.binder.transact(code, data, 0)?;
+        let mut reply = match tail {
+            Some(tail) => self.binder.transact_with_tail(code, data, tail, 0)?,
+            None => self.binder.transact(code, data, 0)?,
+        };
         let status: ::ipc_core::Status = reply.read()?;
         if !status.is_ok() {
             return Err(status);
@@ -55,14 +60,14 @@ impl IDeprecated for BpDeprecated {
     fn old(&self) -> ::ipc_core::BinderResult<()> {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
-        self.call(transactions::old, data)?;
+        self.call(transactions::old, data, None)?;
         Ok(())
     }
 
     fn current(&self) -> ::ipc_core::BinderResult<()> {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
-        self.call(transactions::current, data)?;
+        self.call(transactions::current, data, None)?;
         Ok(())
     }
 }

@@ -33,13 +33,18 @@ pub struct BpExplicitIds {
 }
 
 impl BpExplicitIds {
-    /// Sends `data` and returns the reply positioned after an OK status.
+    /// Sends `data` (then `tail`, a trailing `byte[]` sent without copying it into
+    /// the parcel) and returns the reply positioned after an OK status.
     fn call(
         &self,
         code: ::ipc_core::TransactionCode,
         data: ::ipc_core::Parcel,
+        tail: Option<&[u8]>,
     ) -> ::ipc_core::BinderResult<::ipc_core::Parcel> {
-        let mut reply = self.binder.transact(code, data, 0)?;
+        let mut reply = match tail {
+            Some(tail) => self.binder.transact_with_tail(code, data, tail, 0)?,
+            None => self.binder.transact(code, data, 0)?,
+        };
         let status: ::ipc_core::Status = reply.read()?;
         if !status.is_ok() {
             return Err(status);
@@ -54,7 +59,7 @@ impl IExplicitIds for BpExplicitIds {
     fn first(&self) -> ::ipc_core::BinderResult<()> {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
-        self.call(transactions::first, data)?;
+        self.call(transactions::first, data, None)?;
         Ok(())
     }
 
@@ -62,7 +67,7 @@ impl IExplicitIds for BpExplicitIds {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(&x)?;
-        let mut reply = self.call(transactions::second, data)?;
+        let mut reply = self.call(transactions::second, data, None)?;
         let ret: i32 = reply.read()?;
         Ok(ret)
     }
@@ -78,7 +83,7 @@ impl IExplicitIds for BpExplicitIds {
     fn fourth(&self) -> ::ipc_core::BinderResult<String> {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
-        let mut reply = self.call(transactions::fourth, data)?;
+        let mut reply = self.call(transactions::fourth, data, None)?;
         let ret: String = reply.read()?;
         Ok(ret)
     }

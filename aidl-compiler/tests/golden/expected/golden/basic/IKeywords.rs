@@ -32,13 +32,18 @@ pub struct BpKeywords {
 }
 
 impl BpKeywords {
-    /// Sends `data` and returns the reply positioned after an OK status.
+    /// Sends `data` (then `tail`, a trailing `byte[]` sent without copying it into
+    /// the parcel) and returns the reply positioned after an OK status.
     fn call(
         &self,
         code: ::ipc_core::TransactionCode,
         data: ::ipc_core::Parcel,
+        tail: Option<&[u8]>,
     ) -> ::ipc_core::BinderResult<::ipc_core::Parcel> {
-        let mut reply = self.binder.transact(code, data, 0)?;
+        let mut reply = match tail {
+            Some(tail) => self.binder.transact_with_tail(code, data, tail, 0)?,
+            None => self.binder.transact(code, data, 0)?,
+        };
         let status: ::ipc_core::Status = reply.read()?;
         if !status.is_ok() {
             return Err(status);
@@ -55,7 +60,7 @@ impl IKeywords for BpKeywords {
         data.write_interface_token(DESCRIPTOR)?;
         data.write(&r#fn)?;
         data.write(r#match)?;
-        self.call(transactions::r#move, data)?;
+        self.call(transactions::r#move, data, None)?;
         Ok(())
     }
 
@@ -65,7 +70,7 @@ impl IKeywords for BpKeywords {
         data.write(&data_)?;
         data.write(&reply_)?;
         data.write(&ret_)?;
-        let mut reply = self.call(transactions::data, data)?;
+        let mut reply = self.call(transactions::data, data, None)?;
         let ret: i32 = reply.read()?;
         Ok(ret)
     }
@@ -74,7 +79,7 @@ impl IKeywords for BpKeywords {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(&self_)?;
-        self.call(transactions::self_, data)?;
+        self.call(transactions::self_, data, None)?;
         Ok(())
     }
 }

@@ -50,13 +50,18 @@ pub struct BpPrimitives {
 }
 
 impl BpPrimitives {
-    /// Sends `data` and returns the reply positioned after an OK status.
+    /// Sends `data` (then `tail`, a trailing `byte[]` sent without copying it into
+    /// the parcel) and returns the reply positioned after an OK status.
     fn call(
         &self,
         code: ::ipc_core::TransactionCode,
         data: ::ipc_core::Parcel,
+        tail: Option<&[u8]>,
     ) -> ::ipc_core::BinderResult<::ipc_core::Parcel> {
-        let mut reply = self.binder.transact(code, data, 0)?;
+        let mut reply = match tail {
+            Some(tail) => self.binder.transact_with_tail(code, data, tail, 0)?,
+            None => self.binder.transact(code, data, 0)?,
+        };
         let status: ::ipc_core::Status = reply.read()?;
         if !status.is_ok() {
             return Err(status);
@@ -72,7 +77,7 @@ impl IPrimitives for BpPrimitives {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(&b)?;
-        let mut reply = self.call(transactions::flip, data)?;
+        let mut reply = self.call(transactions::flip, data, None)?;
         let ret: bool = reply.read()?;
         Ok(ret)
     }
@@ -81,7 +86,7 @@ impl IPrimitives for BpPrimitives {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(&b)?;
-        let mut reply = self.call(transactions::nextByte, data)?;
+        let mut reply = self.call(transactions::nextByte, data, None)?;
         let ret: i8 = reply.read()?;
         Ok(ret)
     }
@@ -90,7 +95,7 @@ impl IPrimitives for BpPrimitives {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(&c)?;
-        let mut reply = self.call(transactions::upper, data)?;
+        let mut reply = self.call(transactions::upper, data, None)?;
         let ret: u16 = reply.read()?;
         Ok(ret)
     }
@@ -100,7 +105,7 @@ impl IPrimitives for BpPrimitives {
         data.write_interface_token(DESCRIPTOR)?;
         data.write(&a)?;
         data.write(&b)?;
-        let mut reply = self.call(transactions::addInt, data)?;
+        let mut reply = self.call(transactions::addInt, data, None)?;
         let ret: i32 = reply.read()?;
         Ok(ret)
     }
@@ -110,7 +115,7 @@ impl IPrimitives for BpPrimitives {
         data.write_interface_token(DESCRIPTOR)?;
         data.write(&a)?;
         data.write(&b)?;
-        let mut reply = self.call(transactions::addLong, data)?;
+        let mut reply = self.call(transactions::addLong, data, None)?;
         let ret: i64 = reply.read()?;
         Ok(ret)
     }
@@ -119,7 +124,7 @@ impl IPrimitives for BpPrimitives {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(&f)?;
-        let mut reply = self.call(transactions::half, data)?;
+        let mut reply = self.call(transactions::half, data, None)?;
         let ret: f32 = reply.read()?;
         Ok(ret)
     }
@@ -128,7 +133,7 @@ impl IPrimitives for BpPrimitives {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(&d)?;
-        let mut reply = self.call(transactions::twice, data)?;
+        let mut reply = self.call(transactions::twice, data, None)?;
         let ret: f64 = reply.read()?;
         Ok(ret)
     }
@@ -152,7 +157,7 @@ impl IPrimitives for BpPrimitives {
         data.write(&l)?;
         data.write(&f)?;
         data.write(&d)?;
-        self.call(transactions::takeAll, data)?;
+        self.call(transactions::takeAll, data, None)?;
         Ok(())
     }
 }

@@ -52,13 +52,18 @@ pub struct BpStrings {
 }
 
 impl BpStrings {
-    /// Sends `data` and returns the reply positioned after an OK status.
+    /// Sends `data` (then `tail`, a trailing `byte[]` sent without copying it into
+    /// the parcel) and returns the reply positioned after an OK status.
     fn call(
         &self,
         code: ::ipc_core::TransactionCode,
         data: ::ipc_core::Parcel,
+        tail: Option<&[u8]>,
     ) -> ::ipc_core::BinderResult<::ipc_core::Parcel> {
-        let mut reply = self.binder.transact(code, data, 0)?;
+        let mut reply = match tail {
+            Some(tail) => self.binder.transact_with_tail(code, data, tail, 0)?,
+            None => self.binder.transact(code, data, 0)?,
+        };
         let status: ::ipc_core::Status = reply.read()?;
         if !status.is_ok() {
             return Err(status);
@@ -75,7 +80,7 @@ impl IStrings for BpStrings {
         data.write_interface_token(DESCRIPTOR)?;
         data.write(a)?;
         data.write(b)?;
-        let mut reply = self.call(transactions::concat, data)?;
+        let mut reply = self.call(transactions::concat, data, None)?;
         let ret: String = reply.read()?;
         Ok(ret)
     }
@@ -84,7 +89,7 @@ impl IStrings for BpStrings {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(&s)?;
-        let mut reply = self.call(transactions::maybe, data)?;
+        let mut reply = self.call(transactions::maybe, data, None)?;
         let ret: Option<String> = reply.read()?;
         Ok(ret)
     }
@@ -93,7 +98,7 @@ impl IStrings for BpStrings {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(&::ipc_core::codegen::Utf8(s))?;
-        let mut reply = self.call(transactions::utf8, data)?;
+        let mut reply = self.call(transactions::utf8, data, None)?;
         let ret: String = reply.read::<::ipc_core::codegen::Utf8<String>>()?.0;
         Ok(ret)
     }
@@ -102,7 +107,7 @@ impl IStrings for BpStrings {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(&::ipc_core::codegen::Utf8(&s))?;
-        let mut reply = self.call(transactions::maybeUtf8, data)?;
+        let mut reply = self.call(transactions::maybeUtf8, data, None)?;
         let ret: Option<String> = reply.read::<::ipc_core::codegen::Utf8<Option<String>>>()?.0;
         Ok(ret)
     }
@@ -111,7 +116,7 @@ impl IStrings for BpStrings {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(s)?;
-        let mut reply = self.call(transactions::split, data)?;
+        let mut reply = self.call(transactions::split, data, None)?;
         let ret: Vec<String> = reply.read()?;
         Ok(ret)
     }
@@ -123,7 +128,7 @@ impl IStrings for BpStrings {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(&parts)?;
-        let mut reply = self.call(transactions::maybeSplit, data)?;
+        let mut reply = self.call(transactions::maybeSplit, data, None)?;
         let ret: Option<Vec<Option<String>>> = reply.read()?;
         Ok(ret)
     }
@@ -132,7 +137,7 @@ impl IStrings for BpStrings {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(l)?;
-        let mut reply = self.call(transactions::list, data)?;
+        let mut reply = self.call(transactions::list, data, None)?;
         let ret: Vec<String> = reply.read()?;
         Ok(ret)
     }
@@ -141,7 +146,7 @@ impl IStrings for BpStrings {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(&::ipc_core::codegen::Utf8(l))?;
-        let mut reply = self.call(transactions::utf8List, data)?;
+        let mut reply = self.call(transactions::utf8List, data, None)?;
         let ret: Vec<String> = reply.read::<::ipc_core::codegen::Utf8<Vec<String>>>()?.0;
         Ok(ret)
     }
@@ -151,7 +156,7 @@ impl IStrings for BpStrings {
         data.write_interface_token(DESCRIPTOR)?;
         data.write_slice_size(Some(out1.as_slice()))?;
         data.write(&*both)?;
-        let mut reply = self.call(transactions::fill, data)?;
+        let mut reply = self.call(transactions::fill, data, None)?;
         reply.read_onto(out1)?;
         reply.read_onto(both)?;
         Ok(())
@@ -166,7 +171,7 @@ impl IStrings for BpStrings {
         data.write_interface_token(DESCRIPTOR)?;
         data.write_slice_size(Some(out1.as_slice()))?;
         data.write(&::ipc_core::codegen::Utf8(&*both))?;
-        let mut reply = self.call(transactions::fillUtf8, data)?;
+        let mut reply = self.call(transactions::fillUtf8, data, None)?;
         *out1 = reply.read::<::ipc_core::codegen::Utf8<Vec<String>>>()?.0;
         *both = reply.read::<::ipc_core::codegen::Utf8<Vec<String>>>()?.0;
         Ok(())

@@ -117,13 +117,18 @@ pub struct BpEverything {
 }
 
 impl BpEverything {
-    /// Sends `data` and returns the reply positioned after an OK status.
+    /// Sends `data` (then `tail`, a trailing `byte[]` sent without copying it into
+    /// the parcel) and returns the reply positioned after an OK status.
     fn call(
         &self,
         code: ::ipc_core::TransactionCode,
         data: ::ipc_core::Parcel,
+        tail: Option<&[u8]>,
     ) -> ::ipc_core::BinderResult<::ipc_core::Parcel> {
-        let mut reply = self.binder.transact(code, data, 0)?;
+        let mut reply = match tail {
+            Some(tail) => self.binder.transact_with_tail(code, data, tail, 0)?,
+            None => self.binder.transact(code, data, 0)?,
+        };
         let status: ::ipc_core::Status = reply.read()?;
         if !status.is_ok() {
             return Err(status);
@@ -154,7 +159,7 @@ impl IEverything for BpEverything {
         data.write(&l)?;
         data.write(&f)?;
         data.write(&d)?;
-        let mut reply = self.call(transactions::prims, data)?;
+        let mut reply = self.call(transactions::prims, data, None)?;
         let ret: bool = reply.read()?;
         Ok(ret)
     }
@@ -165,7 +170,7 @@ impl IEverything for BpEverything {
         data.write(s)?;
         data.write(&n)?;
         data.write(&::ipc_core::codegen::Utf8(u))?;
-        let mut reply = self.call(transactions::strings, data)?;
+        let mut reply = self.call(transactions::strings, data, None)?;
         let ret: String = reply.read()?;
         Ok(ret)
     }
@@ -174,7 +179,7 @@ impl IEverything for BpEverything {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(&give)?;
-        let mut reply = self.call(transactions::nullableRet, data)?;
+        let mut reply = self.call(transactions::nullableRet, data, None)?;
         let ret: Option<String> = reply.read()?;
         Ok(ret)
     }
@@ -191,8 +196,7 @@ impl IEverything for BpEverything {
         data.write(a)?;
         data.write_slice_size(Some(doubled.as_slice()))?;
         data.write(&*strs)?;
-        data.write(bytes)?;
-        let mut reply = self.call(transactions::arrays, data)?;
+        let mut reply = self.call(transactions::arrays, data, Some(bytes))?;
         let ret: Vec<i32> = reply.read()?;
         reply.read_onto(doubled)?;
         reply.read_onto(strs)?;
@@ -207,7 +211,7 @@ impl IEverything for BpEverything {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(l)?;
-        let mut reply = self.call(transactions::lists, data)?;
+        let mut reply = self.call(transactions::lists, data, None)?;
         let ret: Vec<String> = reply.read()?;
         reply.read_onto(items)?;
         Ok(ret)
@@ -222,7 +226,7 @@ impl IEverything for BpEverything {
         data.write_interface_token(DESCRIPTOR)?;
         data.write(&a)?;
         data.write_slice_size(b.as_deref())?;
-        let mut reply = self.call(transactions::nullableArrays, data)?;
+        let mut reply = self.call(transactions::nullableArrays, data, None)?;
         let ret: Option<Vec<i32>> = reply.read()?;
         reply.read_onto(b)?;
         Ok(ret)
@@ -236,8 +240,7 @@ impl IEverything for BpEverything {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(&a)?;
-        data.write(b)?;
-        let mut reply = self.call(transactions::nullableBytes, data)?;
+        let mut reply = self.call(transactions::nullableBytes, data, Some(b))?;
         let ret: Option<Vec<u8>> = reply.read()?;
         Ok(ret)
     }
@@ -250,7 +253,7 @@ impl IEverything for BpEverything {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(m)?;
-        let mut reply = self.call(transactions::fixed, data)?;
+        let mut reply = self.call(transactions::fixed, data, None)?;
         let ret: [[i32; 3]; 2] = reply.read()?;
         reply.read_onto(f)?;
         Ok(ret)
@@ -268,7 +271,7 @@ impl IEverything for BpEverything {
         data.write(a)?;
         data.write(&*c)?;
         data.write(&d)?;
-        let mut reply = self.call(transactions::parcelables, data)?;
+        let mut reply = self.call(transactions::parcelables, data, None)?;
         let ret: super::Item::Item = reply.read()?;
         reply.read_onto(b)?;
         reply.read_onto(c)?;
@@ -283,7 +286,7 @@ impl IEverything for BpEverything {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(p)?;
-        let mut reply = self.call(transactions::unions, data)?;
+        let mut reply = self.call(transactions::unions, data, None)?;
         let ret: super::Payload::Payload = reply.read()?;
         reply.read_onto(q)?;
         Ok(ret)
@@ -300,7 +303,7 @@ impl IEverything for BpEverything {
         data.write(&k)?;
         data.write(ks)?;
         data.write_slice_size(Some(out1.as_slice()))?;
-        let mut reply = self.call(transactions::enums, data)?;
+        let mut reply = self.call(transactions::enums, data, None)?;
         let ret: super::Kind::Kind = reply.read()?;
         reply.read_onto(out1)?;
         Ok(ret)
@@ -317,7 +320,7 @@ impl IEverything for BpEverything {
         data.write(cb)?;
         data.write(&none)?;
         data.write(&v)?;
-        let mut reply = self.call(transactions::interfaces, data)?;
+        let mut reply = self.call(transactions::interfaces, data, None)?;
         let ret: i32 = reply.read()?;
         Ok(ret)
     }
@@ -329,7 +332,7 @@ impl IEverything for BpEverything {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(cb)?;
-        let mut reply = self.call(transactions::echoCallback, data)?;
+        let mut reply = self.call(transactions::echoCallback, data, None)?;
         let ret: ::ipc_core::Strong<dyn super::ICallback::ICallback> = reply.read()?;
         Ok(ret)
     }
@@ -341,7 +344,7 @@ impl IEverything for BpEverything {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(b)?;
-        let mut reply = self.call(transactions::binders, data)?;
+        let mut reply = self.call(transactions::binders, data, None)?;
         let ret: ::ipc_core::SpIBinder = reply.read()?;
         Ok(ret)
     }
@@ -353,7 +356,7 @@ impl IEverything for BpEverything {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(fd)?;
-        let mut reply = self.call(transactions::fds, data)?;
+        let mut reply = self.call(transactions::fds, data, None)?;
         let ret: ::ipc_core::ParcelFileDescriptor = reply.read()?;
         Ok(ret)
     }
@@ -363,7 +366,7 @@ impl IEverything for BpEverything {
         data.write_interface_token(DESCRIPTOR)?;
         data.write(&code_)?;
         data.write(&::ipc_core::codegen::Utf8(message))?;
-        self.call(transactions::fail, data)?;
+        self.call(transactions::fail, data, None)?;
         Ok(())
     }
 
@@ -379,7 +382,7 @@ impl IEverything for BpEverything {
     fn fired(&self) -> ::ipc_core::BinderResult<i32> {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
-        let mut reply = self.call(transactions::fired, data)?;
+        let mut reply = self.call(transactions::fired, data, None)?;
         let ret: i32 = reply.read()?;
         Ok(ret)
     }

@@ -48,13 +48,18 @@ pub struct BpImporter {
 }
 
 impl BpImporter {
-    /// Sends `data` and returns the reply positioned after an OK status.
+    /// Sends `data` (then `tail`, a trailing `byte[]` sent without copying it into
+    /// the parcel) and returns the reply positioned after an OK status.
     fn call(
         &self,
         code: ::ipc_core::TransactionCode,
         data: ::ipc_core::Parcel,
+        tail: Option<&[u8]>,
     ) -> ::ipc_core::BinderResult<::ipc_core::Parcel> {
-        let mut reply = self.binder.transact(code, data, 0)?;
+        let mut reply = match tail {
+            Some(tail) => self.binder.transact_with_tail(code, data, tail, 0)?,
+            None => self.binder.transact(code, data, 0)?,
+        };
         let status: ::ipc_core::Status = reply.read()?;
         if !status.is_ok() {
             return Err(status);
@@ -69,7 +74,7 @@ impl IImporter for BpImporter {
     fn origin(&self) -> ::ipc_core::BinderResult<super::super::types::Point::Point> {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
-        let mut reply = self.call(transactions::origin, data)?;
+        let mut reply = self.call(transactions::origin, data, None)?;
         let ret: super::super::types::Point::Point = reply.read()?;
         Ok(ret)
     }
@@ -81,7 +86,7 @@ impl IImporter for BpImporter {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(m)?;
-        let mut reply = self.call(transactions::inner, data)?;
+        let mut reply = self.call(transactions::inner, data, None)?;
         let ret: super::super::types::Outer::Middle::Inner::Inner = reply.read()?;
         Ok(ret)
     }
@@ -93,7 +98,7 @@ impl IImporter for BpImporter {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(&k)?;
-        let mut reply = self.call(transactions::kind, data)?;
+        let mut reply = self.call(transactions::kind, data, None)?;
         let ret: super::super::types::Outer::Middle::Inner::Kind::Kind = reply.read()?;
         Ok(ret)
     }
@@ -105,7 +110,7 @@ impl IImporter for BpImporter {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(p)?;
-        let mut reply = self.call(transactions::fullyQualified, data)?;
+        let mut reply = self.call(transactions::fullyQualified, data, None)?;
         let ret: super::super::types::Color::Color = reply.read()?;
         Ok(ret)
     }
@@ -117,7 +122,7 @@ impl IImporter for BpImporter {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(e)?;
-        let mut reply = self.call(transactions::either, data)?;
+        let mut reply = self.call(transactions::either, data, None)?;
         let ret: super::super::types::Outer::Either::Either = reply.read()?;
         Ok(ret)
     }

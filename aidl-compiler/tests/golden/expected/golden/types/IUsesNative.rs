@@ -32,13 +32,18 @@ pub struct BpUsesNative {
 }
 
 impl BpUsesNative {
-    /// Sends `data` and returns the reply positioned after an OK status.
+    /// Sends `data` (then `tail`, a trailing `byte[]` sent without copying it into
+    /// the parcel) and returns the reply positioned after an OK status.
     fn call(
         &self,
         code: ::ipc_core::TransactionCode,
         data: ::ipc_core::Parcel,
+        tail: Option<&[u8]>,
     ) -> ::ipc_core::BinderResult<::ipc_core::Parcel> {
-        let mut reply = self.binder.transact(code, data, 0)?;
+        let mut reply = match tail {
+            Some(tail) => self.binder.transact_with_tail(code, data, tail, 0)?,
+            None => self.binder.transact(code, data, 0)?,
+        };
         let status: ::ipc_core::Status = reply.read()?;
         if !status.is_ok() {
             return Err(status);
@@ -57,7 +62,7 @@ impl IUsesNative for BpUsesNative {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
         data.write(n)?;
-        let mut reply = self.call(transactions::roundTrip, data)?;
+        let mut reply = self.call(transactions::roundTrip, data, None)?;
         let ret: crate::native::Native = reply.read()?;
         Ok(ret)
     }
@@ -65,7 +70,7 @@ impl IUsesNative for BpUsesNative {
     fn fill(&self, n: &mut crate::native::Native) -> ::ipc_core::BinderResult<()> {
         let mut data = ::ipc_core::Parcel::new();
         data.write_interface_token(DESCRIPTOR)?;
-        let mut reply = self.call(transactions::fill, data)?;
+        let mut reply = self.call(transactions::fill, data, None)?;
         reply.read_onto(n)?;
         Ok(())
     }

@@ -2,18 +2,29 @@
 //! encoding (see `docs/PROTOCOL.md`). Pure code: no I/O. Decoding never panics and
 //! never trusts a length it has not checked against the bytes it has.
 //!
-//! Every frame is a 16-byte header (`u32` total length, `u8` kind, `u8` reserved,
+//! Every frame is a 16-byte header (`u32` total length, `u8` kind, `u8` frame flags,
 //! `u16` number of file descriptors sent with the frame, `u64` transaction id) and a
-//! body whose layout depends on the kind.
+//! body whose layout depends on the kind. A transaction or reply whose parcel ends
+//! with a big byte array may send that array last, out of the body, in a buffer of
+//! its own on both sides (see [`FRAME_BLOB`]).
 
 use crate::{Result, StatusCode};
 
 /// The protocol version this build speaks.
-pub(crate) const PROTOCOL_VERSION: u32 = 2;
+pub(crate) const PROTOCOL_VERSION: u32 = 3;
 /// Identifies the protocol in the handshake: `"BIPC"`.
 pub(crate) const MAGIC: u32 = u32::from_le_bytes(*b"BIPC");
 /// Size of the frame header.
 pub(crate) const HEADER_LEN: usize = 16;
+/// Frame flag (header byte 5): the parcel's data ends with a byte array (its `i32`
+/// count is the last word of the body's data) whose bytes are not in the body: a
+/// `u32` blob length follows the header, and the frame ends with the blob's bytes
+/// and zero padding to 4. Only transactions and successful replies carry one. The
+/// receiver reads the blob into a buffer of its own, which the array's reader can
+/// take over without a copy.
+pub(crate) const FRAME_BLOB: u8 = 0x01;
+/// The blob length word after the header of a [`FRAME_BLOB`] frame.
+pub(crate) const BLOB_WORD: usize = 4;
 /// Bytes a frame may add around its parcel (header, addresses of objects, ...), on top
 /// of the maximum transaction size.
 pub(crate) const FRAME_OVERHEAD: usize = 64 * 1024;
@@ -91,6 +102,9 @@ pub(crate) enum WireObject {
 pub(crate) struct WireParcel {
     pub(crate) data: Vec<u8>,
     pub(crate) objects: Vec<WireObject>,
+    /// The bytes of a byte array that ends the parcel, when kept apart from `data`
+    /// (whose last word is then the array's count): sent as the frame's blob.
+    pub(crate) blob: Option<Vec<u8>>,
 }
 
 impl WireParcel {
@@ -169,16 +183,34 @@ pub(crate) fn names_third_party(parcel: &WireParcel, a: &str, b: &str) -> bool {
 pub(crate) struct Header {
     pub(crate) len: usize,
     pub(crate) fds: usize,
+    /// The frame carries a blob ([`FRAME_BLOB`]).
+    pub(crate) blob: bool,
 }
 
-/// Reads a header; `BAD_VALUE` when the length is impossible or above `max_len`.
+/// Reads a header; `BAD_VALUE` when the length is impossible or above `max_len`, or
+/// an unknown flag is set.
 pub(crate) fn decode_header(bytes: &[u8; HEADER_LEN], max_len: usize) -> Result<Header> {
     let len = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
     let fds = u16::from_le_bytes([bytes[6], bytes[7]]) as usize;
-    if len < HEADER_LEN || len > max_len || fds > MAX_FDS_PER_FRAME {
+    let flags = bytes[5];
+    let blob = flags & FRAME_BLOB != 0;
+    let min = HEADER_LEN + if blob { BLOB_WORD } else { 0 };
+    if len < min || len > max_len || fds > MAX_FDS_PER_FRAME || flags & !FRAME_BLOB != 0 {
         return Err(StatusCode::BAD_VALUE);
     }
-    Ok(Header { len, fds })
+    Ok(Header { len, fds, blob })
+}
+
+/// Where the pieces of a [`FRAME_BLOB`] frame of `len` bytes lie, from its blob
+/// length word: (body length, blob length, padding after the blob). `BAD_VALUE`
+/// when they do not fit in `len`.
+pub(crate) fn blob_layout(len: usize, word: [u8; BLOB_WORD]) -> Result<(usize, usize, usize)> {
+    let blob = u32::from_le_bytes(word) as usize;
+    let padded = crate::parcel::pad4(blob);
+    let body = len
+        .checked_sub(HEADER_LEN + BLOB_WORD + padded)
+        .ok_or(StatusCode::BAD_VALUE)?;
+    Ok((body, blob, padded - blob))
 }
 
 struct Writer(Vec<u8>);
@@ -220,20 +252,23 @@ impl Writer {
     }
 }
 
-/// An encoded frame in three pieces, so a parcel's data is never copied to build it:
-/// `head` (the header), the parcel data (borrowed from the message), and `tail`
-/// (everything else). Messages without a parcel have it all in `head`.
+/// An encoded frame in pieces, so a parcel's data is never copied to build it:
+/// `head` (the header), the parcel data (borrowed from the message), `tail`
+/// (everything else of the body), then a blob and its padding (borrowed, empty when
+/// the frame has none). Messages without a parcel have it all in `head`.
 #[derive(Debug)]
 pub(crate) struct Frame<'a> {
     head: Vec<u8>,
     data: &'a [u8],
     tail: Vec<u8>,
+    blob: &'a [u8],
+    pad: &'static [u8],
 }
 
 impl Frame<'_> {
     /// The pieces, in order.
-    pub(crate) fn parts(&self) -> [&[u8]; 3] {
-        [&self.head, self.data, &self.tail]
+    pub(crate) fn parts(&self) -> [&[u8]; 5] {
+        [&self.head, self.data, &self.tail, self.blob, self.pad]
     }
 
     /// The whole frame in one buffer (tests).
@@ -249,6 +284,18 @@ impl Frame<'_> {
 /// first: `data ‖ fields ‖ object table ‖ u32 data length`, so a receiver can read a
 /// big body into one buffer and keep its front as the parcel's data without copying.
 pub(crate) fn encode(message: &Message, fds: usize) -> Result<Frame<'_>> {
+    encode_with_blob(message, fds, None)
+}
+
+/// [`encode`], with the bytes of the byte array that ends the parcel given apart
+/// (borrowed from the caller; the parcel's data ends with the array's count): sent
+/// as the frame's blob. A parcel's own blob ([`WireParcel::blob`]) is used when
+/// `blob` is `None`.
+pub(crate) fn encode_with_blob<'a>(
+    message: &'a Message,
+    fds: usize,
+    blob: Option<&'a [u8]>,
+) -> Result<Frame<'a>> {
     let (kind, txn) = match message {
         Message::Hello { .. } => (Kind::Hello, 0),
         Message::Transaction { txn, .. } => (Kind::Transaction, *txn),
@@ -267,6 +314,7 @@ pub(crate) fn encode(message: &Message, fds: usize) -> Result<Frame<'_>> {
     head.u64(txn);
     let mut tail = Writer(Vec::new());
     let mut data: &[u8] = &[];
+    let mut blob = blob;
     match message {
         Message::Hello {
             version,
@@ -302,6 +350,7 @@ pub(crate) fn encode(message: &Message, fds: usize) -> Result<Frame<'_>> {
             ..
         } => {
             data = &parcel.data;
+            blob = blob.or(parcel.blob.as_deref());
             tail.0.reserve(64 + 8 * chain.len());
             tail.u64(*target);
             tail.0.extend_from_slice(token);
@@ -324,6 +373,7 @@ pub(crate) fn encode(message: &Message, fds: usize) -> Result<Frame<'_>> {
         Message::Reply { result, .. } => match result {
             Ok(parcel) => {
                 data = &parcel.data;
+                blob = blob.or(parcel.blob.as_deref());
                 tail.u32(0);
                 tail.objects(parcel)?;
                 tail.u32(u32::try_from(data.len()).map_err(|_| StatusCode::BAD_VALUE)?);
@@ -342,13 +392,32 @@ pub(crate) fn encode(message: &Message, fds: usize) -> Result<Frame<'_>> {
         Message::Bye { reason } => head.bytes(reason.as_bytes())?,
         Message::Received { reply, .. } => head.u8(u8::from(*reply)),
     }
-    let total = head.0.len() + data.len() + tail.0.len();
+    let with_parcel = matches!(
+        message,
+        Message::Transaction { .. } | Message::Reply { result: Ok(_), .. }
+    );
+    let mut pad: &'static [u8] = &[];
+    let blob = match blob {
+        Some(blob) if with_parcel => {
+            head.0[5] = FRAME_BLOB;
+            let len = u32::try_from(blob.len()).map_err(|_| StatusCode::BAD_VALUE)?;
+            // The word goes right after the header, before the body.
+            head.0.splice(HEADER_LEN..HEADER_LEN, len.to_le_bytes());
+            pad = &[0u8; 3][..crate::parcel::pad4(blob.len()) - blob.len()];
+            blob
+        }
+        Some(_) => return Err(StatusCode::BAD_VALUE),
+        None => &[],
+    };
+    let total = head.0.len() + data.len() + tail.0.len() + blob.len() + pad.len();
     let len = u32::try_from(total).map_err(|_| StatusCode::BAD_VALUE)?;
     head.0[..4].copy_from_slice(&len.to_le_bytes());
     Ok(Frame {
         head: head.0,
         data,
         tail: tail.0,
+        blob,
+        pad,
     })
 }
 
@@ -423,6 +492,14 @@ impl<'a> Reader<'a> {
 /// Splits a data-first body: the parcel data (which stays in `body`, truncated to
 /// it) and the bytes after it, minus the trailing length.
 fn split_body(body: &mut Vec<u8>) -> Result<Vec<u8>> {
+    let data_len = data_len(body)?;
+    let rest = body[data_len..body.len() - 4].to_vec();
+    body.truncate(data_len);
+    Ok(rest)
+}
+
+/// The parcel data length a data-first body ends with, checked against the body.
+fn data_len(body: &[u8]) -> Result<usize> {
     let trailer = body.len().checked_sub(4).ok_or(StatusCode::BAD_VALUE)?;
     let data_len = u32::from_le_bytes(
         body[trailer..]
@@ -432,9 +509,7 @@ fn split_body(body: &mut Vec<u8>) -> Result<Vec<u8>> {
     if data_len > trailer {
         return Err(StatusCode::BAD_VALUE);
     }
-    let rest = body[data_len..trailer].to_vec();
-    body.truncate(data_len);
-    Ok(rest)
+    Ok(data_len)
 }
 
 /// Decodes a whole frame held in one buffer (handshake and tests).
@@ -443,15 +518,42 @@ pub(crate) fn decode(frame: &[u8]) -> Result<Message> {
         .get(..HEADER_LEN)
         .and_then(|h| h.try_into().ok())
         .ok_or(StatusCode::BAD_VALUE)?;
-    decode_body(header, frame[HEADER_LEN..].to_vec())
+    let h = decode_header(header, usize::MAX)?;
+    if !h.blob {
+        return decode_body(header, frame[HEADER_LEN..].to_vec(), None);
+    }
+    let word = frame
+        .get(HEADER_LEN..HEADER_LEN + BLOB_WORD)
+        .and_then(|w| w.try_into().ok())
+        .ok_or(StatusCode::BAD_VALUE)?;
+    let (body, blob, _) = blob_layout(h.len, word)?;
+    let start = HEADER_LEN + BLOB_WORD;
+    let body_bytes = frame
+        .get(start..start + body)
+        .ok_or(StatusCode::BAD_VALUE)?;
+    let blob_bytes = frame
+        .get(start + body..start + body + blob)
+        .ok_or(StatusCode::BAD_VALUE)?;
+    if frame.len() != h.len {
+        return Err(StatusCode::BAD_VALUE);
+    }
+    decode_body(header, body_bytes.to_vec(), Some(blob_bytes.to_vec()))
 }
 
-/// Decodes a frame from its header and its body. The declared length must match, no
-/// byte may be left over, and a frame must declare exactly the descriptors its body
-/// uses. A parcel's data is kept in `body`'s buffer, not copied.
-pub(crate) fn decode_body(header: &[u8; HEADER_LEN], mut body: Vec<u8>) -> Result<Message> {
+/// Decodes a frame from its header, its body and (for a [`FRAME_BLOB`] frame) its
+/// blob. The declared length must match, no byte may be left over, and a frame must
+/// declare exactly the descriptors its body uses. A parcel's data is kept in `body`'s
+/// buffer and its blob in `blob`'s, not copied.
+pub(crate) fn decode_body(
+    header: &[u8; HEADER_LEN],
+    mut body: Vec<u8>,
+    blob: Option<Vec<u8>>,
+) -> Result<Message> {
     let decoded = decode_header(header, usize::MAX)?;
-    if decoded.len != HEADER_LEN + body.len() {
+    let blob_len = blob
+        .as_ref()
+        .map_or(0, |b| BLOB_WORD + crate::parcel::pad4(b.len()));
+    if decoded.blob != blob.is_some() || decoded.len != HEADER_LEN + body.len() + blob_len {
         return Err(StatusCode::BAD_VALUE);
     }
     let kind = Kind::from_u8(header[4]).ok_or(StatusCode::BAD_VALUE)?;
@@ -462,6 +564,20 @@ pub(crate) fn decode_body(header: &[u8; HEADER_LEN], mut body: Vec<u8>) -> Resul
     );
     let with_parcel =
         matches!(kind, Kind::Transaction) || (matches!(kind, Kind::Reply) && body.len() != 4);
+    if let Some(blob) = &blob {
+        // Only a parcel carries a blob, and its data ends with the array's count.
+        let count = if with_parcel {
+            let end = data_len(&body)?;
+            body.get(end.saturating_sub(4)..end)
+                .filter(|w| w.len() == 4)
+                .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]) as usize)
+        } else {
+            None
+        };
+        if count != Some(blob.len()) {
+            return Err(StatusCode::BAD_VALUE);
+        }
+    }
     let rest = if with_parcel {
         split_body(&mut body)?
     } else {
@@ -512,6 +628,7 @@ pub(crate) fn decode_body(header: &[u8; HEADER_LEN], mut body: Vec<u8>) -> Resul
             let parcel = WireParcel {
                 objects: r.objects()?,
                 data: body,
+                blob,
             };
             Message::Transaction {
                 txn,
@@ -530,6 +647,7 @@ pub(crate) fn decode_body(header: &[u8; HEADER_LEN], mut body: Vec<u8>) -> Resul
                 (0, true) => Ok(WireParcel {
                     objects: r.objects()?,
                     data: body,
+                    blob,
                 }),
                 (0, false) => return Err(StatusCode::BAD_VALUE),
                 (_, true) => return Err(StatusCode::BAD_VALUE),
@@ -579,172 +697,4 @@ pub(crate) fn decode_body(header: &[u8; HEADER_LEN], mut body: Vec<u8>) -> Resul
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sample() -> Vec<Message> {
-        let parcel = WireParcel {
-            data: vec![1, 2, 3, 4, 0, 0, 0, 0],
-            objects: vec![
-                WireObject::Fd { offset: 0 },
-                WireObject::Binder {
-                    offset: 4,
-                    reference: WireRef {
-                        owner: "p.1".into(),
-                        id: 7,
-                        token: [9; 16],
-                    },
-                },
-            ],
-        };
-        vec![
-            Message::Hello {
-                version: 1,
-                address: "abc".into(),
-                max_transaction: 1 << 20,
-                transport: TRANSPORT_SHM,
-                ring_size: 4096,
-                root: Some((1, [3; 16])),
-            },
-            Message::Hello {
-                version: 9,
-                address: String::new(),
-                max_transaction: 0,
-                transport: TRANSPORT_SOCKET,
-                ring_size: 0,
-                root: None,
-            },
-            Message::Transaction {
-                txn: 5,
-                target: 1,
-                token: [1; 16],
-                code: 2,
-                flags: 1,
-                parent: 4,
-                chain: Vec::new(),
-                parcel: parcel.clone(),
-            },
-            Message::Transaction {
-                txn: 7,
-                target: 1,
-                token: [1; 16],
-                code: 2,
-                flags: 0,
-                parent: 0,
-                chain: vec![11, 22, 33],
-                parcel: parcel.clone(),
-            },
-            Message::Reply {
-                txn: 5,
-                result: Ok(parcel),
-            },
-            Message::Reply {
-                txn: 6,
-                result: Err(-32),
-            },
-            Message::Acquire {
-                txn: 8,
-                id: 3,
-                token: [4; 16],
-            },
-            Message::Release {
-                id: 3,
-                token: [4; 16],
-                count: 2,
-            },
-            Message::Bye {
-                reason: "bye".into(),
-            },
-            Message::Received {
-                txn: 5,
-                reply: true,
-            },
-            Message::Received {
-                txn: 11,
-                reply: false,
-            },
-        ]
-    }
-
-    #[test]
-    fn third_party_is_any_owner_but_the_two_ends() {
-        let with = |owner: &str| WireParcel {
-            data: vec![0; 4],
-            objects: vec![WireObject::Binder {
-                offset: 0,
-                reference: WireRef {
-                    owner: owner.into(),
-                    id: 1,
-                    token: [0; 16],
-                },
-            }],
-        };
-        assert!(!names_third_party(&with("a"), "a", "b"));
-        assert!(!names_third_party(&with("b"), "a", "b"));
-        assert!(names_third_party(&with("c"), "a", "b"));
-        assert!(!names_third_party(&WireParcel::default(), "a", "b"));
-    }
-
-    fn fds_of(m: &Message) -> usize {
-        match m {
-            Message::Transaction { parcel, .. }
-            | Message::Reply {
-                result: Ok(parcel), ..
-            } => parcel.fd_count(),
-            _ => 0,
-        }
-    }
-
-    #[test]
-    fn every_message_round_trips() {
-        for message in sample() {
-            let frame = encode(&message, fds_of(&message)).unwrap().to_vec();
-            assert_eq!(decode(&frame).unwrap(), message);
-        }
-    }
-
-    #[test]
-    fn every_truncation_and_extension_is_rejected() {
-        for message in sample() {
-            let frame = encode(&message, fds_of(&message)).unwrap().to_vec();
-            for cut in 0..frame.len() {
-                assert!(decode(&frame[..cut]).is_err(), "{message:?} cut at {cut}");
-            }
-            let mut longer = frame.clone();
-            longer.push(0);
-            assert!(decode(&longer).is_err());
-        }
-    }
-
-    #[test]
-    fn lying_fd_counts_and_lengths_are_rejected() {
-        let message = &sample()[2];
-        let frame = encode(message, 0).unwrap().to_vec();
-        assert!(
-            decode(&frame).is_err(),
-            "declares no fd but has an fd entry"
-        );
-        let mut header = [0u8; HEADER_LEN];
-        header[..4].copy_from_slice(&u32::MAX.to_le_bytes());
-        assert!(decode_header(&header, 1 << 20).is_err());
-        header[..4].copy_from_slice(&3u32.to_le_bytes());
-        assert!(decode_header(&header, 1 << 20).is_err());
-    }
-
-    #[test]
-    fn random_bytes_never_panic() {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        for _ in 0..20_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            let len = (state % 96) as usize;
-            let mut frame: Vec<u8> = (0..len).map(|i| (state >> (i % 8 * 8)) as u8).collect();
-            if frame.len() >= 5 {
-                frame[..4].copy_from_slice(&(len as u32).to_le_bytes());
-                frame[4] = (state % 7) as u8;
-            }
-            let _ = decode(&frame);
-        }
-    }
-}
+mod tests;
