@@ -94,7 +94,7 @@ pub struct Parcel {
     /// reader of it takes the buffer over instead of copying it (see
     /// [`Parcel::read_byte_array`]); a stub's returned array leaves this way. Anything
     /// else that touches those bytes first moves them into `data` (`flatten`).
-    tail: Option<Vec<u8>>,
+    tail: Option<Box<Vec<u8>>>,
     pos: usize,
     /// Reads stop here: the data size, or the end of the enclosing sized parcelable.
     limit: Option<usize>,
@@ -107,7 +107,7 @@ impl Drop for Parcel {
     fn drop(&mut self) {
         buffers::give(std::mem::take(&mut self.data));
         if let Some(tail) = self.tail.take() {
-            buffers::give(tail);
+            buffers::give(*tail);
         }
     }
 }
@@ -165,13 +165,21 @@ impl Parcel {
     }
 
     /// Moves a kept-apart trailing array (see `tail`) into `data`, with its padding.
+    #[inline]
     fn flatten(&mut self) {
+        if self.tail.is_some() {
+            self.flatten_tail();
+        }
+    }
+
+    #[cold]
+    fn flatten_tail(&mut self) {
         if let Some(tail) = self.tail.take() {
             let end = self.data.len() + pad4(tail.len());
             self.data.reserve(end - self.data.len());
             self.data.extend_from_slice(&tail);
             self.data.resize(end, 0);
-            buffers::give(tail);
+            buffers::give(*tail);
         }
     }
 
@@ -319,7 +327,7 @@ impl Parcel {
             return self.write_byte_array(Some(&bytes));
         }
         self.write_len(bytes.len())?;
-        self.tail = Some(bytes);
+        self.tail = Some(Box::new(bytes));
         self.pos = self.data_size();
         Ok(())
     }
@@ -447,7 +455,7 @@ impl Parcel {
     pub fn read_byte_array(&mut self) -> Result<Option<Vec<u8>>> {
         if self.at_tail_count() {
             self.pos = self.data.len();
-            return Ok(self.tail.take());
+            return Ok(self.tail.take().map(|tail| *tail));
         }
         match self.read_count(1)? {
             None => Ok(None),
@@ -462,7 +470,7 @@ impl Parcel {
     pub fn read_byte_array_in_place(&mut self) -> Result<Option<ByteArrayAt>> {
         if self.at_tail_count() {
             let start = self.data.len();
-            let len = self.tail.as_ref().map_or(0, Vec::len);
+            let len = self.tail.as_ref().map_or(0, |tail| tail.len());
             self.pos = self.data_size();
             return Ok(Some(ByteArrayAt { start, len }));
         }

@@ -10,7 +10,7 @@ impl Parcel {
         (
             std::mem::take(&mut this.data),
             std::mem::take(&mut this.objects),
-            this.tail.take(),
+            this.tail.take().map(|tail| *tail),
         )
     }
 
@@ -42,7 +42,7 @@ impl Parcel {
         }
         let mut parcel = Parcel::with_data(data);
         parcel.objects = objects;
-        parcel.tail = tail;
+        parcel.tail = tail.map(Box::new);
         Ok(parcel)
     }
 }

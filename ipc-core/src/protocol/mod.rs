@@ -104,7 +104,7 @@ pub(crate) struct WireParcel {
     pub(crate) objects: Vec<WireObject>,
     /// The bytes of a byte array that ends the parcel, when kept apart from `data`
     /// (whose last word is then the array's count): sent as the frame's blob.
-    pub(crate) blob: Option<Vec<u8>>,
+    pub(crate) blob: Option<Box<Vec<u8>>>,
 }
 
 impl WireParcel {
@@ -350,7 +350,7 @@ pub(crate) fn encode_with_blob<'a>(
             ..
         } => {
             data = &parcel.data;
-            blob = blob.or(parcel.blob.as_deref());
+            blob = blob.or(parcel.blob.as_deref().map(Vec::as_slice));
             tail.0.reserve(64 + 8 * chain.len());
             tail.u64(*target);
             tail.0.extend_from_slice(token);
@@ -373,7 +373,7 @@ pub(crate) fn encode_with_blob<'a>(
         Message::Reply { result, .. } => match result {
             Ok(parcel) => {
                 data = &parcel.data;
-                blob = blob.or(parcel.blob.as_deref());
+                blob = blob.or(parcel.blob.as_deref().map(Vec::as_slice));
                 tail.u32(0);
                 tail.objects(parcel)?;
                 tail.u32(u32::try_from(data.len()).map_err(|_| StatusCode::BAD_VALUE)?);
@@ -628,7 +628,7 @@ pub(crate) fn decode_body(
             let parcel = WireParcel {
                 objects: r.objects()?,
                 data: body,
-                blob,
+                blob: blob.map(Box::new),
             };
             Message::Transaction {
                 txn,
@@ -647,7 +647,7 @@ pub(crate) fn decode_body(
                 (0, true) => Ok(WireParcel {
                     objects: r.objects()?,
                     data: body,
-                    blob,
+                    blob: blob.map(Box::new),
                 }),
                 (0, false) => return Err(StatusCode::BAD_VALUE),
                 (_, true) => return Err(StatusCode::BAD_VALUE),

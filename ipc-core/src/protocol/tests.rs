@@ -22,7 +22,7 @@ fn sample() -> Vec<Message> {
     let with_blob = WireParcel {
         data: vec![1, 0, 0, 0, 5, 0, 0, 0],
         objects: Vec::new(),
-        blob: Some(vec![9, 8, 7, 6, 5]),
+        blob: Some(Box::new(vec![9, 8, 7, 6, 5])),
     };
     vec![
         Message::Hello {
@@ -202,7 +202,7 @@ fn blob_transaction(data: Vec<u8>, blob: Vec<u8>) -> Message {
         parcel: WireParcel {
             data,
             objects: Vec::new(),
-            blob: Some(blob),
+            blob: Some(Box::new(blob)),
         },
     }
 }
@@ -225,7 +225,9 @@ fn a_borrowed_blob_encodes_like_an_owned_one() {
         parcel,
     };
     let a = encode(&owned, 0).unwrap().to_vec();
-    let b = encode_with_blob(&bare, 0, Some(&blob)).unwrap().to_vec();
+    let b = encode_with_blob(&bare, 0, Some(blob.as_slice()))
+        .unwrap()
+        .to_vec();
     assert_eq!(a, b);
     assert_eq!(a[5], FRAME_BLOB);
     assert_eq!(a.len() % 4, 0, "the blob is padded");

@@ -140,7 +140,7 @@ pub(crate) fn recycle(message: Message) {
         } => {
             crate::parcel::buffers::give(parcel.data);
             if let Some(blob) = parcel.blob {
-                crate::parcel::buffers::give(blob);
+                crate::parcel::buffers::give(*blob);
             }
         }
         _ => {}

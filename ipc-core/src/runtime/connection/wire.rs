@@ -47,7 +47,7 @@ impl Connection {
         }
         let mut wire = WireParcel {
             data,
-            blob,
+            blob: blob.map(Box::new),
             objects: Vec::with_capacity(objects.len()),
         };
         let mut fds = Vec::with_capacity(fd_count);
@@ -148,6 +148,6 @@ impl Connection {
                 }
             }
         }
-        Parcel::from_parts(wire.data, objects, wire.blob)
+        Parcel::from_parts(wire.data, objects, wire.blob.map(|blob| *blob))
     }
 }
