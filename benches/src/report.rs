@@ -193,7 +193,7 @@ pub(crate) fn goals(rows: &[Row], memcpy_bytes_per_s: Option<f64>) -> Vec<String
         if let Some(floor) = find("raw_spin", None, 1 << 20) {
             let raw_bw = 2.0 * floor.size as f64 * floor.m.calls_per_s();
             out.push(format!(
-                "  (the copies alone, raw_spin 1 MiB: {:.2} GB/s = {:.0}% of memcpy; echo_bytes reaches {:.0}% of that)",
+                "  (raw_spin 1 MiB, the four copies one after another: {:.2} GB/s = {:.0}% of memcpy; echo_bytes, whose copies overlap, {:.0}% of that)",
                 raw_bw / 1e9,
                 raw_bw / memcpy * 100.0,
                 bw / raw_bw * 100.0

@@ -18,6 +18,7 @@ extern crate self as ipc_core;
 pub mod binder;
 #[doc(hidden)]
 pub mod codegen;
+mod copy;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod parcel;

@@ -177,7 +177,7 @@ impl Parcel {
         if let Some(tail) = self.tail.take() {
             let end = self.data.len() + pad4(tail.len());
             self.data.reserve(end - self.data.len());
-            self.data.extend_from_slice(&tail);
+            crate::copy::extend(&mut self.data, &tail);
             self.data.resize(end, 0);
             buffers::give(*tail);
         }
@@ -246,17 +246,17 @@ impl Parcel {
         if needed > self.data.capacity() && needed >= buffers::BIG {
             // Growing big: move to a recycled buffer rather than a fresh mapping.
             let mut bigger = buffers::take(needed.max(self.data.capacity() * 2));
-            bigger.extend_from_slice(&self.data);
+            crate::copy::extend(&mut bigger, &self.data);
             buffers::give(std::mem::replace(&mut self.data, bigger));
         }
         if self.pos == self.data.len() {
-            self.data.extend_from_slice(bytes);
+            crate::copy::extend(&mut self.data, bytes);
         } else {
             let end = self.pos + bytes.len();
             if end > self.data.len() {
                 self.data.resize(end, 0);
             }
-            self.data[self.pos..end].copy_from_slice(bytes);
+            crate::copy::copy(&mut self.data[self.pos..end], bytes);
         }
         self.pos += bytes.len();
     }
@@ -459,7 +459,9 @@ impl Parcel {
         }
         match self.read_count(1)? {
             None => Ok(None),
-            Some(len) => self.take_padded(len).map(|bytes| Some(bytes.to_vec())),
+            Some(len) => self
+                .take_padded(len)
+                .map(|bytes| Some(crate::copy::to_vec(bytes))),
         }
     }
 

@@ -99,13 +99,7 @@ impl SharedRegion {
     pub(crate) fn copy_out(&self, offset: usize, dst: &mut [u8]) {
         self.check(offset, dst.len(), 1);
         // SAFETY: the source range is inside the mapping (checked above) and the destination is private memory that cannot overlap it. The peer may be writing the same bytes concurrently; we never form a reference to them, and what we copy is treated as untrusted bytes and validated afterwards.
-        unsafe {
-            std::ptr::copy_nonoverlapping(
-                self.map.as_ptr().add(offset),
-                dst.as_mut_ptr(),
-                dst.len(),
-            )
-        }
+        unsafe { copy_bytes(self.map.as_ptr().add(offset), dst.as_mut_ptr(), dst.len()) }
     }
 
     /// Appends `len` bytes of the region from `offset` to `dst`, without first
@@ -116,7 +110,7 @@ impl SharedRegion {
         let start = dst.len();
         // SAFETY: the source range is inside the mapping (checked above); `reserve` made room for `len` bytes after `start`, which is private memory that cannot overlap the mapping; after the copy those bytes are initialized, so extending the length over them is sound. As in `copy_out`, the peer may race the copy; the bytes are untrusted and validated by the caller.
         unsafe {
-            std::ptr::copy_nonoverlapping(
+            copy_bytes(
                 self.map.as_ptr().add(offset),
                 dst.as_mut_ptr().add(start),
                 len,
@@ -129,13 +123,25 @@ impl SharedRegion {
     pub(crate) fn copy_in(&self, offset: usize, src: &[u8]) {
         self.check(offset, src.len(), 1);
         // SAFETY: the destination range is inside the writable shared mapping (checked above), the source is private memory that cannot overlap it, and no reference to the destination bytes exists on this side.
-        unsafe {
-            std::ptr::copy_nonoverlapping(
-                src.as_ptr(),
-                self.map.as_mut_ptr().add(offset),
-                src.len(),
-            )
-        }
+        unsafe { copy_bytes(src.as_ptr(), self.map.as_mut_ptr().add(offset), src.len()) }
+    }
+}
+
+/// Copies `len` bytes from `src` to `dst`, in pieces when their addresses fall in
+/// the window where one big `memcpy` is slow (see `crate::copy`).
+///
+/// # Safety
+///
+/// `src` must be valid for reading and `dst` for writing `len` bytes, and the two
+/// ranges must not overlap.
+unsafe fn copy_bytes(src: *const u8, dst: *mut u8, len: usize) {
+    let step = crate::copy::piece(dst as usize, src as usize, len);
+    let mut done = 0;
+    while done < len {
+        let n = step.min(len - done);
+        // SAFETY: `done + n <= len`, so both pieces lie inside the ranges the caller vouched for, which do not overlap.
+        unsafe { std::ptr::copy_nonoverlapping(src.add(done), dst.add(done), n) };
+        done += n;
     }
 }
 

@@ -91,7 +91,7 @@ impl BigFrame {
                 break;
             }
             let n = want.min(bytes.len());
-            buf.extend_from_slice(&bytes[..n]);
+            crate::copy::extend(buf, &bytes[..n]);
             bytes = &bytes[n..];
             taken += n;
         }
@@ -105,6 +105,8 @@ impl BigFrame {
 }
 
 pub(super) const READ_BUF: usize = 64 * 1024;
+/// The most bytes read into the shared read buffer when no frame is in it.
+const FIRST_READ: usize = 16 * 1024;
 /// Frames bigger than this are read straight into a buffer of their own, which then
 /// becomes the parcel's data without another copy. Smaller ones (every frame fits in
 /// `READ_BUF`) go through the shared read buffer.
@@ -307,10 +309,17 @@ impl Connection {
                         rb.end -= rb.start;
                         rb.start = 0;
                     }
+                    // At a frame's start, read only what a small frame needs: a big
+                    // one then goes straight into buffers of its own (see
+                    // `next_buffered_frame`) rather than through this one first.
                     let end = rb.end;
-                    let n = self
-                        .transport
-                        .recv(&mut rb.buf[end..], &mut rb.fds, blocking);
+                    let mut room = rb.buf.len() - end;
+                    if rb.start == end {
+                        room = room.min(FIRST_READ);
+                    }
+                    let n =
+                        self.transport
+                            .recv(&mut rb.buf[end..end + room], &mut rb.fds, blocking);
                     if let Ok(n) = n {
                         rb.end += n;
                     }
@@ -422,7 +431,7 @@ impl Connection {
             }
             return Ok(None);
         }
-        let body = rb.buf[rb.start + HEADER_LEN..rb.start + h.len].to_vec();
+        let body = crate::copy::to_vec(&rb.buf[rb.start + HEADER_LEN..rb.start + h.len]);
         rb.start += h.len;
         Ok(Some((header, body, None)))
     }
