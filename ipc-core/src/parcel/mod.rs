@@ -94,6 +94,10 @@ pub struct Parcel {
     /// reader of it takes the buffer over instead of copying it (see
     /// [`Parcel::read_byte_array`]); a stub's returned array leaves this way. Anything
     /// else that touches those bytes first moves them into `data` (`flatten`).
+    #[allow(
+        clippy::box_collection,
+        reason = "boxed so that every parcel, most without a tail, stays small to move"
+    )]
     tail: Option<Box<Vec<u8>>>,
     pos: usize,
     /// Reads stop here: the data size, or the end of the enclosing sized parcelable.

@@ -104,6 +104,10 @@ pub(crate) struct WireParcel {
     pub(crate) objects: Vec<WireObject>,
     /// The bytes of a byte array that ends the parcel, when kept apart from `data`
     /// (whose last word is then the array's count): sent as the frame's blob.
+    #[allow(
+        clippy::box_collection,
+        reason = "boxed so that every message, most without a blob, stays small to move"
+    )]
     pub(crate) blob: Option<Box<Vec<u8>>>,
 }
 
