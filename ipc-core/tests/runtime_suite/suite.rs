@@ -1349,6 +1349,21 @@ fn trailing_byte_arrays_cross_in_buffers_of_their_own() {
         }
     }
     other.join().unwrap();
+    // Oneway calls with a blob: queued with it, run in order.
+    for i in 0..50 {
+        let mut data = Parcel::new();
+        data.write(&i).unwrap();
+        let bytes = vec![i as u8; 70_000 + i as usize];
+        root.transact_with_tail(RECORD, data, &bytes, FLAG_ONEWAY)
+            .unwrap();
+    }
+    let mut recorded = Vec::new();
+    wait_until("the oneway calls with blobs", 30, || {
+        let mut reply = root.transact(RECORDED, Parcel::new(), 0).unwrap();
+        recorded = reply.read::<Vec<i32>>().unwrap();
+        recorded.len() == 50
+    });
+    assert_eq!(recorded, (0..50).collect::<Vec<i32>>());
     // In-process the same call runs on the caller's thread.
     let local = SpIBinder::new_local(TestService::default());
     for size in sizes {
