@@ -18,13 +18,24 @@ static POOL: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
 
 /// An empty buffer with room for at least `capacity` bytes, recycled when one fits.
 pub(crate) fn take(capacity: usize) -> Vec<u8> {
+    take_within(capacity, usize::MAX)
+}
+
+/// [`take`] for a buffer handed to user code (a received byte array becomes the
+/// caller's `Vec<u8>`): a kept one only if it is at most twice as big as needed, so
+/// a small array does not carry a big buffer's memory away.
+pub(crate) fn take_for_user(capacity: usize) -> Vec<u8> {
+    take_within(capacity, capacity.saturating_mul(2))
+}
+
+fn take_within(capacity: usize, most: usize) -> Vec<u8> {
     if capacity >= BIG {
         let mut pool = POOL.lock();
         // The smallest kept buffer that fits.
         let best = pool
             .iter()
             .enumerate()
-            .filter(|(_, b)| b.capacity() >= capacity)
+            .filter(|(_, b)| (capacity..=most).contains(&b.capacity()))
             .min_by_key(|(_, b)| b.capacity());
         if let Some((i, _)) = best {
             return pool.swap_remove(i);
@@ -49,5 +60,23 @@ pub(crate) fn give(mut buf: Vec<u8>) {
     {
         // Prefer keeping bigger buffers: they are the expensive ones.
         pool[smallest] = buf;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_user_buffer_is_never_much_bigger_than_asked() {
+        give(Vec::with_capacity(8 << 20));
+        let v = take_for_user(100_000);
+        assert!(
+            (100_000..=200_000).contains(&v.capacity()),
+            "{}",
+            v.capacity()
+        );
+        let w = take(100_000);
+        assert!(w.capacity() >= 100_000);
     }
 }

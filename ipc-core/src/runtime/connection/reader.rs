@@ -51,7 +51,7 @@ impl BigFrame {
             header,
             body: crate::parcel::buffers::take(body_len),
             body_len,
-            blob: blob.map(|(len, _)| (crate::parcel::buffers::take(len), len)),
+            blob: blob.map(|(len, _)| (crate::parcel::buffers::take_for_user(len), len)),
             pad: (Vec::new(), blob.map_or(0, |(_, pad)| pad)),
         }
     }
