@@ -10,13 +10,15 @@ use crate::aidl::golden::behave::Payload::Payload;
 use ipc_core::{
     BinderResult, ExceptionCode, Interface, ParcelFileDescriptor, SpIBinder, Status, Strong,
 };
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicI64, Ordering};
 
 /// Implements every method of `IEverything` with a checkable result.
 #[derive(Debug, Default)]
 pub struct Everything {
     /// How many oneway `fire` calls arrived.
     pub fired: AtomicI32,
+    /// The lengths of the `fireBytes` arrays that arrived (-1 for each null one).
+    pub bytes_fired: AtomicI64,
 }
 
 impl Interface for Everything {}
@@ -147,6 +149,18 @@ impl IEverything for Everything {
     }
     fn fired(&self) -> BinderResult<i32> {
         Ok(self.fired.load(Ordering::SeqCst))
+    }
+    fn maybeBytes(&self, tag: i32, data: Option<&[u8]>) -> BinderResult<Option<Vec<u8>>> {
+        // The bytes back with the tag appended; null for null.
+        Ok(data.map(|d| [d, &[tag as u8]].concat()))
+    }
+    fn fireBytes(&self, data: Option<&[u8]>) -> BinderResult<()> {
+        let len = data.map_or(-1, |d| d.len() as i64);
+        self.bytes_fired.fetch_add(len, Ordering::SeqCst);
+        Ok(())
+    }
+    fn bytesFired(&self) -> BinderResult<i64> {
+        Ok(self.bytes_fired.load(Ordering::SeqCst))
     }
 }
 

@@ -80,6 +80,16 @@ fn arrays_lists_and_fixed_arrays_with_out_and_inout() {
     );
     assert_eq!(p.nullableBytes(None, &[4, 5]), Ok(None));
     assert_eq!(p.nullableBytes(Some(&[]), &[]), Ok(Some(vec![])));
+    // Trailing nullable arrays, small and big (the in-process path writes them inline).
+    let big: Vec<u8> = (0..100_000u32).map(|i| i as u8).collect();
+    assert_eq!(
+        p.maybeBytes(3, Some(&big)),
+        Ok(Some([&big[..], &[3]].concat()))
+    );
+    assert_eq!(p.maybeBytes(3, None), Ok(None));
+    p.fireBytes(Some(&big)).unwrap();
+    p.fireBytes(None).unwrap();
+    assert_eq!(p.bytesFired(), Ok(100_000 - 1));
 
     let mut f = [0i64; 4];
     assert_eq!(

@@ -169,6 +169,32 @@ fn generated_client_calls_generated_server_in_another_process() {
         }
         assert_eq!(p.getInterfaceVersion(), Ok(3));
 
+        // Nullable byte arrays that end a request and a reply; big ones travel
+        // apart from the parcel (blobs), both ways and oneway.
+        let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        assert_eq!(
+            p.maybeBytes(9, Some(&big)),
+            Ok(Some([&big[..], &[9]].concat()))
+        );
+        assert_eq!(p.maybeBytes(9, None), Ok(None));
+        assert_eq!(p.maybeBytes(1, Some(&[5])), Ok(Some(vec![5, 1])));
+        for data in [
+            Some(&big[..]),
+            None,
+            Some(&big[..70_000]),
+            Some(&[1, 2][..]),
+        ] {
+            p.fireBytes(data).unwrap();
+        }
+        let want = 200_000 - 1 + 70_000 + 2;
+        while p.bytesFired() != Ok(want) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "oneway calls with byte arrays never arrived"
+            );
+            std::thread::yield_now();
+        }
+
         use std::io::{Read, Seek, Write};
         let mut file = tempfile::tempfile().unwrap();
         file.write_all(b"payload").unwrap();

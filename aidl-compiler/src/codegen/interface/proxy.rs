@@ -48,17 +48,27 @@ pub(super) fn emit(
         w.open(format!("{} {{", signature(m)));
         w.line("let mut data = ::ipc_core::Parcel::new();");
         w.line("data.write_interface_token(DESCRIPTOR)?;");
-        // A request that ends with a non-null `in byte[]` sends it as the parcel's
-        // tail: its bytes go from the caller's slice to the connection.
+        // A request that ends with an `in byte[]` sends it as the parcel's tail: its
+        // bytes go from the caller's slice to the connection (a null one is written
+        // as usual).
         let writes = |a: &&ArgInfo| a.dir != Direction::Out || matches!(a.ty, Ty::Array(_));
         let tail = m
             .args
             .iter()
             .rfind(writes)
-            .filter(|a| a.dir == Direction::In && !a.nullable && is_bytes(&a.ty));
-        let tail_arg = tail.map_or("None".to_owned(), |a| format!("Some({})", a.name));
+            .filter(|a| a.dir == Direction::In && is_bytes(&a.ty));
+        let tail_arg = match tail {
+            Some(a) if a.nullable => a.name.clone(),
+            Some(a) => format!("Some({})", a.name),
+            None => "None".to_owned(),
+        };
         for a in &m.args {
             if tail.is_some_and(|t| std::ptr::eq(t, a)) {
+                if a.nullable {
+                    w.open(format!("if {}.is_none() {{", a.name));
+                    w.line("data.write_byte_array(None)?;");
+                    w.close("}");
+                }
                 continue;
             }
             match a.dir {
@@ -91,6 +101,10 @@ pub(super) fn emit(
         let code = format!("transactions::{}", m.name);
         if m.oneway {
             w.line(match tail {
+                Some(a) if a.nullable => format!(
+                    "match {0} {{ Some(tail) => self.binder.transact_with_tail({code}, data, tail, ::ipc_core::FLAG_ONEWAY)?, None => self.binder.transact({code}, data, ::ipc_core::FLAG_ONEWAY)? }};",
+                    a.name
+                ),
                 Some(a) => format!(
                     "self.binder.transact_with_tail({code}, data, {}, ::ipc_core::FLAG_ONEWAY)?;",
                     a.name

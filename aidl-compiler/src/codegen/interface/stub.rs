@@ -158,13 +158,15 @@ fn stub_arm(m: &MethodInfo, w: &mut Writer) {
     let outs: Vec<&ArgInfo> = m.args.iter().filter(|a| a.dir != Direction::In).collect();
     let ret_pat = if m.ret == Ty::Void { "()" } else { "ret" };
     let mut writes: Vec<String> = Vec::new();
-    if m.ret != Ty::Void
-        && outs.is_empty()
-        && super::proxy::is_bytes(&m.ret)
-        && m.ret_rust == "Vec<u8>"
-    {
-        // A returned `byte[]` that ends the reply leaves from its own buffer.
+    // A returned `byte[]` that ends the reply leaves from its own buffer.
+    let ends_with_bytes = m.ret != Ty::Void && outs.is_empty() && super::proxy::is_bytes(&m.ret);
+    if ends_with_bytes && m.ret_rust == "Vec<u8>" {
         writes.push("reply.write_byte_array_owned(ret)".to_owned());
+    } else if ends_with_bytes && m.ret_rust == "Option<Vec<u8>>" {
+        writes.push(
+            "match ret { Some(bytes) => reply.write_byte_array_owned(bytes), None => reply.write_byte_array(None) }"
+                .to_owned(),
+        );
     } else if m.ret != Ty::Void {
         writes.push(format!("reply.write({})", utf8("&ret", m.ret_utf8)));
     }

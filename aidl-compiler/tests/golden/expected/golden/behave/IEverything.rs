@@ -87,6 +87,14 @@ pub trait IEverything: ::ipc_core::Interface {
     fn fail(&self, code_: i32, message: &str) -> ::ipc_core::BinderResult<()>;
     fn fire(&self, seq: i32) -> ::ipc_core::BinderResult<()>;
     fn fired(&self) -> ::ipc_core::BinderResult<i32>;
+    /// A request and a reply ending with a nullable byte array (big ones travel apart).
+    fn maybeBytes(
+        &self,
+        tag: i32,
+        data_: Option<&[u8]>,
+    ) -> ::ipc_core::BinderResult<Option<Vec<u8>>>;
+    fn fireBytes(&self, data_: Option<&[u8]>) -> ::ipc_core::BinderResult<()>;
+    fn bytesFired(&self) -> ::ipc_core::BinderResult<i64>;
 }
 
 pub mod transactions {
@@ -108,6 +116,9 @@ pub mod transactions {
     pub const fail: ::ipc_core::TransactionCode = ::ipc_core::FIRST_CALL_TRANSACTION + 15;
     pub const fire: ::ipc_core::TransactionCode = ::ipc_core::FIRST_CALL_TRANSACTION + 16;
     pub const fired: ::ipc_core::TransactionCode = ::ipc_core::FIRST_CALL_TRANSACTION + 17;
+    pub const maybeBytes: ::ipc_core::TransactionCode = ::ipc_core::FIRST_CALL_TRANSACTION + 18;
+    pub const fireBytes: ::ipc_core::TransactionCode = ::ipc_core::FIRST_CALL_TRANSACTION + 19;
+    pub const bytesFired: ::ipc_core::TransactionCode = ::ipc_core::FIRST_CALL_TRANSACTION + 20;
 }
 
 /// Client side of `IEverything`: marshals each call into a transaction.
@@ -386,6 +397,50 @@ impl IEverything for BpEverything {
         let ret: i32 = reply.read()?;
         Ok(ret)
     }
+
+    fn maybeBytes(
+        &self,
+        tag: i32,
+        data_: Option<&[u8]>,
+    ) -> ::ipc_core::BinderResult<Option<Vec<u8>>> {
+        let mut data = ::ipc_core::Parcel::new();
+        data.write_interface_token(DESCRIPTOR)?;
+        data.write(&tag)?;
+        if data_.is_none() {
+            data.write_byte_array(None)?;
+        }
+        let mut reply = self.call(transactions::maybeBytes, data, data_)?;
+        let ret: Option<Vec<u8>> = reply.read()?;
+        Ok(ret)
+    }
+
+    fn fireBytes(&self, data_: Option<&[u8]>) -> ::ipc_core::BinderResult<()> {
+        let mut data = ::ipc_core::Parcel::new();
+        data.write_interface_token(DESCRIPTOR)?;
+        if data_.is_none() {
+            data.write_byte_array(None)?;
+        }
+        match data_ {
+            Some(tail) => self.binder.transact_with_tail(
+                transactions::fireBytes,
+                data,
+                tail,
+                ::ipc_core::FLAG_ONEWAY,
+            )?,
+            None => self
+                .binder
+                .transact(transactions::fireBytes, data, ::ipc_core::FLAG_ONEWAY)?,
+        };
+        Ok(())
+    }
+
+    fn bytesFired(&self) -> ::ipc_core::BinderResult<i64> {
+        let mut data = ::ipc_core::Parcel::new();
+        data.write_interface_token(DESCRIPTOR)?;
+        let mut reply = self.call(transactions::bytesFired, data, None)?;
+        let ret: i64 = reply.read()?;
+        Ok(ret)
+    }
 }
 
 /// Server side of `IEverything`: dispatches transactions to a service.
@@ -506,7 +561,10 @@ impl ::ipc_core::Remotable for BnEverything {
                     .ok_or(::ipc_core::StatusCode::UNEXPECTED_NULL)?;
                 let result = service
                     .nullableBytes(a.map(|at| data.byte_array_at(at)), data.byte_array_at(b));
-                reply_with(reply, result, |reply, ret| reply.write(&ret))
+                reply_with(reply, result, |reply, ret| match ret {
+                    Some(bytes) => reply.write_byte_array_owned(bytes),
+                    None => reply.write_byte_array(None),
+                })
             }
             transactions::fixed => {
                 data.enforce_interface(DESCRIPTOR)?;
@@ -596,6 +654,27 @@ impl ::ipc_core::Remotable for BnEverything {
             transactions::fired => {
                 data.enforce_interface(DESCRIPTOR)?;
                 let result = service.fired();
+                reply_with(reply, result, |reply, ret| reply.write(&ret))
+            }
+            transactions::maybeBytes => {
+                data.enforce_interface(DESCRIPTOR)?;
+                let tag: i32 = data.read()?;
+                let data_ = data.read_byte_array_in_place()?;
+                let result = service.maybeBytes(tag, data_.map(|at| data.byte_array_at(at)));
+                reply_with(reply, result, |reply, ret| match ret {
+                    Some(bytes) => reply.write_byte_array_owned(bytes),
+                    None => reply.write_byte_array(None),
+                })
+            }
+            transactions::fireBytes => {
+                data.enforce_interface(DESCRIPTOR)?;
+                let data_ = data.read_byte_array_in_place()?;
+                let _ = service.fireBytes(data_.map(|at| data.byte_array_at(at)));
+                Ok(())
+            }
+            transactions::bytesFired => {
+                data.enforce_interface(DESCRIPTOR)?;
+                let result = service.bytesFired();
                 reply_with(reply, result, |reply, ret| reply.write(&ret))
             }
             _ => Err(::ipc_core::StatusCode::UNKNOWN_TRANSACTION),

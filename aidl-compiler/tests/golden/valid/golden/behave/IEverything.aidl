@@ -22,4 +22,8 @@ interface IEverything {
     void fail(int code, @utf8InCpp String message);
     oneway void fire(int seq);
     int fired();
+    /** A request and a reply ending with a nullable byte array (big ones travel apart). */
+    @nullable byte[] maybeBytes(int tag, in @nullable byte[] data);
+    oneway void fireBytes(in @nullable byte[] data);
+    long bytesFired();
 }
