@@ -81,7 +81,7 @@ impl BinderObject for Proxy {
         tail: &[u8],
         flags: TransactionFlags,
     ) -> Result<Parcel> {
-        if tail.len() < crate::parcel::buffers::BIG {
+        if tail.len() < crate::parcel::BLOB_MIN {
             data.write_byte_array(Some(tail))?;
             return self.transact(code, data, flags);
         }
