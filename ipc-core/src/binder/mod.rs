@@ -55,18 +55,17 @@ pub(crate) trait BinderObject: Send + Sync + fmt::Debug + Any {
         flags: TransactionFlags,
     ) -> Result<Parcel>;
 
-    /// [`BinderObject::transact`] with a byte array appended to `data` (positioned at
-    /// its end); a remote object sends the array's bytes from `tail` itself.
+    /// [`BinderObject::transact`] with a big byte array appended to `data`
+    /// (positioned at its end); a remote object sends the array's bytes from `tail`
+    /// itself, a local one writes them into `data`.
     fn transact_with_tail(
         &self,
         code: TransactionCode,
-        mut data: Parcel,
+        data: Parcel,
         tail: &[u8],
         flags: TransactionFlags,
     ) -> Result<Parcel> {
-        data.write_byte_array(Some(tail))?;
-        data.set_data_position(0)?;
-        self.transact(code, data, flags)
+        self.transact(code, with_inline_tail(data, tail)?, flags)
     }
 
     /// The interface descriptor (asked of the object once when it is remote).
@@ -97,6 +96,13 @@ pub(crate) trait BinderObject: Send + Sync + fmt::Debug + Any {
 
     /// `self` as `Any`, to find a local object's stub.
     fn as_any(&self) -> &dyn Any;
+}
+
+/// `data` with the byte array `tail` written at its position, then positioned at 0.
+fn with_inline_tail(mut data: Parcel, tail: &[u8]) -> Result<Parcel> {
+    data.write_byte_array(Some(tail))?;
+    data.set_data_position(0)?;
+    Ok(data)
 }
 
 /// A counted reference to a binder object (Android's `sp<IBinder>`). Cloning is
@@ -137,7 +143,12 @@ impl SpIBinder {
         flags: TransactionFlags,
     ) -> Result<Parcel> {
         data.set_data_position(data.data_size())?;
-        let mut reply = self.0.transact_with_tail(code, data, tail, flags)?;
+        let mut reply = if tail.len() < crate::parcel::BLOB_MIN {
+            self.0
+                .transact(code, with_inline_tail(data, tail)?, flags)?
+        } else {
+            self.0.transact_with_tail(code, data, tail, flags)?
+        };
         reply.set_data_position(0)?;
         Ok(reply)
     }

@@ -81,10 +81,7 @@ impl BinderObject for Proxy {
         tail: &[u8],
         flags: TransactionFlags,
     ) -> Result<Parcel> {
-        if tail.len() < crate::parcel::BLOB_MIN {
-            data.write_byte_array(Some(tail))?;
-            return self.transact(code, data, flags);
-        }
+        // The count goes in the parcel, the bytes as the frame's blob.
         data.write_i32(i32::try_from(tail.len()).map_err(|_| StatusCode::BAD_VALUE)?);
         self.conn
             .transact(self.id, self.token, code, data, Some(tail), flags)
