@@ -99,7 +99,7 @@ impl BigFrame {
     }
 
     /// The complete frame: header, body and blob.
-    fn finish(self) -> (Header, Vec<u8>, Option<Vec<u8>>) {
+    fn finish(self) -> Frame {
         (self.header, self.body, self.blob.map(|(blob, _)| blob))
     }
 }
