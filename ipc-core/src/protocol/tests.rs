@@ -210,20 +210,12 @@ fn blob_transaction(data: Vec<u8>, blob: Vec<u8>) -> Message {
 #[test]
 fn a_borrowed_blob_encodes_like_an_owned_one() {
     let owned = blob_transaction(vec![3, 0, 0, 0], vec![1, 2, 3]);
-    let Message::Transaction { mut parcel, .. } = owned.clone() else {
+    // The same message with the blob taken out, to be given apart.
+    let mut bare = owned.clone();
+    let Message::Transaction { parcel, .. } = &mut bare else {
         unreachable!()
     };
     let blob = parcel.blob.take().unwrap();
-    let bare = Message::Transaction {
-        txn: 1,
-        target: 1,
-        token: [1; 16],
-        code: 1,
-        flags: 0,
-        parent: 0,
-        chain: Vec::new(),
-        parcel,
-    };
     let a = encode(&owned, 0).unwrap().to_vec();
     let b = encode_with_blob(&bare, 0, Some(blob.as_slice()))
         .unwrap()
